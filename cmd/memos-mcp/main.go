@@ -1,0 +1,61 @@
+// Command memos-mcp is an MCP server that gives AI agents long-term memory.
+//
+//	memos-mcp [serve] [flags]   run the server (stdio by default)
+//	memos-mcp version           print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes a command line and returns the exit code. Only the stdio transport writes to stdout.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !isFlag(args[0]) {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		cfg, err := parseConfig(args, getenv, stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "memos-mcp:", err)
+			return 2
+		}
+		if err := serve(ctx, cfg, stdin, stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "memos-mcp:", err)
+			return 1
+		}
+		return 0
+	case "version":
+		fmt.Fprintln(stdout, "memos-mcp", version)
+		return 0
+	case "help":
+		_, _ = parseConfig([]string{"--help"}, getenv, stderr)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "memos-mcp: unknown command %q; commands are serve (the default) and version\n", cmd)
+		return 2
+	}
+}
+
+func isFlag(s string) bool { return len(s) > 0 && s[0] == '-' }

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/memos-mcp/memos-mcp/memstore"
+	"github.com/memos-mcp/memos-mcp/memstore/builtin"
+	"github.com/memos-mcp/memos-mcp/memstore/embedded"
+	"github.com/memos-mcp/memos-mcp/tools"
+)
+
+// newLogger builds the one logger everything uses. It writes to stderr only: in stdio mode,
+// stdout carries the protocol.
+func newLogger(cfg config, stderr io.Writer) zerolog.Logger {
+	level, _ := zerolog.ParseLevel(cfg.LogLevel)
+	format := cfg.LogFormat
+	if format == "" {
+		format = "json"
+		if f, ok := stderr.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				format = "console"
+			}
+		}
+	}
+	var w io.Writer = stderr
+	if format == "console" {
+		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+}
+
+// serve runs the server until ctx is cancelled or, for stdio, the client closes stdin.
+func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.Writer) error {
+	logger := newLogger(cfg, stderr)
+	embedder := builtin.Embedder{}
+	store, err := embedded.Open(cfg.DataDir, embedder.Identity(), embedded.Options{})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			logger.Error().Err(err).Msg("closing the store")
+		}
+	}()
+	core, err := memstore.New(memstore.Config{Store: store, Embedder: embedder, Rules: builtin.Rules{}, Log: logger})
+	if err != nil {
+		return err
+	}
+	logger.Info().Str("version", version).Str("transport", cfg.Transport).Str("store", store.Path()).
+		Int("memories", store.Count()).Str("embedder", embedder.Identity().String()).Str("llm", "none").
+		Str("default_user", cfg.UserID).Msg("memos-mcp starting")
+	mcpServer := tools.NewServer(core, tools.Options{Version: version, DefaultUserID: cfg.UserID, Log: logger})
+
+	switch cfg.Transport {
+	case "http":
+		return serveHTTP(ctx, cfg, mcpServer, store, logger)
+	default:
+		return serveStdio(ctx, mcpServer, stdin, stdout, logger)
+	}
+}
+
+func serveStdio(ctx context.Context, s *server.MCPServer, stdin io.Reader, stdout io.Writer, logger zerolog.Logger) error {
+	stdio := server.NewStdioServer(s)
+	stdio.SetErrorLogger(log.New(logger, "", 0))
+	err := stdio.Listen(ctx, stdin, stdout)
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
+		logger.Info().Msg("memos-mcp stopped")
+		return nil
+	}
+	return fmt.Errorf("stdio transport: %w", err)
+}
+
+// counter is the part of the store /healthz reports.
+type counter interface{ Count() int }
+
+func serveHTTP(ctx context.Context, cfg config, s *server.MCPServer, store counter, logger zerolog.Logger) error {
+	mcpHandler := server.NewStreamableHTTPServer(s,
+		server.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(logger))),
+	)
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", mcpHandler)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": "ok", "memories": store.Count(), "version": version})
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		// In-flight requests keep their context when the signal arrives, so Shutdown can drain them.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ErrorLog:    log.New(logger, "", 0),
+	}
+	logger.Info().Str("url", "http://"+ln.Addr().String()+"/mcp").Msg("listening")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http transport: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info().Dur("timeout", cfg.ShutdownTimeout).Msg("shutting down, draining requests")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := mcpHandler.Shutdown(shutdownCtx); err != nil {
+		logger.Warn().Err(err).Msg("closing MCP sessions")
+	}
+	logger.Info().Msg("memos-mcp stopped")
+	return nil
+}

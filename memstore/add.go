@@ -1,0 +1,338 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Roles a message may have.
+const (
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+	RoleSystem    = "system"
+)
+
+// Modes of add_message.
+const (
+	ModeFast = "fast" // no model: windows and rule-based preferences
+	ModeFine = "fine" // the LLM extracts facts and preferences
+)
+
+// TagFast marks memories stored verbatim by fast mode, as MemOS does.
+const TagFast = "mode:fast"
+
+// DuplicateSimilarity is the cosine at or above which a new memory is the same as an existing one.
+const DuplicateSimilarity = 0.97
+
+// Message is one chat message.
+type Message struct {
+	Role    string
+	Content string
+	// ChatTime is when the message was said; zero means now.
+	ChatTime time.Time
+}
+
+// AddRequest asks to remember a conversation.
+type AddRequest struct {
+	UserID         string
+	CubeID         string // empty: the user's own cube (cube id = user id)
+	ConversationID string
+	Messages       []Message
+	Mode           string // "", "fast" or "fine"; empty picks fine when an LLM is configured
+	Tags           []string
+	Info           map[string]string
+	ExpiresAt      *time.Time
+}
+
+// AddedMemory is a memory an add created.
+type AddedMemory struct {
+	ID             string         `json:"id"`
+	Memory         string         `json:"memory"`
+	MemoryType     MemoryType     `json:"memory_type"`
+	PreferenceType PreferenceType `json:"preference_type,omitempty"`
+	Preference     string         `json:"preference,omitempty"`
+	CubeID         string         `json:"cube_id"`
+}
+
+// Duplicate is a memory an add did not store because the user already has it.
+type Duplicate struct {
+	Memory     string  `json:"memory"`
+	ExistingID string  `json:"existing_id"`
+	Similarity float64 `json:"similarity"`
+}
+
+// AddResult reports what an add stored.
+type AddResult struct {
+	Memories   []AddedMemory `json:"memories"`
+	Duplicates []Duplicate   `json:"duplicates"`
+	// Mode is the mode actually used.
+	Mode  string   `json:"mode"`
+	Notes []string `json:"notes,omitempty"`
+}
+
+// AddMessages turns a conversation into memories: in fast mode every message window becomes a fact
+// memory and every explicit preference the user states becomes a preference memory. Memories the
+// user already has (same text, or cosine ≥ DuplicateSimilarity) are reported, not stored again.
+func (c *Core) AddMessages(ctx context.Context, req AddRequest) (AddResult, error) {
+	now := c.clock()
+	if err := c.checkAdd(&req, now); err != nil {
+		return AddResult{}, err
+	}
+	res := AddResult{Mode: ModeFast, Memories: []AddedMemory{}, Duplicates: []Duplicate{}}
+	switch {
+	case req.Mode == ModeFine && c.llm == nil:
+		res.Notes = append(res.Notes, "mode fine needs a generation model and none is configured, so the messages were stored in fast mode (verbatim windows and rule-based preferences)")
+	case req.Mode == ModeFine:
+		// The model-based extractor arrives with the Ollama integration; until then fine mode stores
+		// the same memories fast mode does, and says so.
+		res.Notes = append(res.Notes, "fine extraction is not available in this build, so the messages were stored in fast mode")
+	}
+	for i := range req.Messages {
+		if req.Messages[i].ChatTime.IsZero() {
+			req.Messages[i].ChatTime = now
+		}
+	}
+	drafts := c.fastDrafts(req, now)
+	stored, dups, err := c.storeDrafts(ctx, req.UserID, drafts)
+	if err != nil {
+		return AddResult{}, err
+	}
+	for _, m := range stored {
+		res.Memories = append(res.Memories, added(m))
+	}
+	res.Duplicates = append(res.Duplicates, dups...)
+	c.log.Debug().Str("user", req.UserID).Int("stored", len(stored)).Int("duplicates", len(dups)).Msg("add_message")
+	return res, nil
+}
+
+func added(m Memory) AddedMemory {
+	return AddedMemory{ID: m.ID, Memory: m.Content, MemoryType: m.MemoryType, PreferenceType: m.PreferenceType,
+		Preference: m.Preference, CubeID: m.CubeID}
+}
+
+// checkAdd validates and normalises an AddRequest.
+func (c *Core) checkAdd(req *AddRequest, now time.Time) error {
+	if err := checkName("user_id", req.UserID); err != nil {
+		return err
+	}
+	if req.CubeID == "" {
+		req.CubeID = req.UserID
+	}
+	if err := checkName("mem_cube_id", req.CubeID); err != nil {
+		return err
+	}
+	if err := checkOptionalName("conversation_id", req.ConversationID); err != nil {
+		return err
+	}
+	if err := checkMessages("messages", req.Messages, true); err != nil {
+		return err
+	}
+	switch req.Mode {
+	case "":
+		req.Mode = ModeFast
+		if c.llm != nil {
+			req.Mode = ModeFine
+		}
+	case ModeFast, ModeFine:
+	default:
+		return Invalidf("mode", `use "fast" (store the conversation as it is) or "fine" (let the model extract facts)`,
+			"unknown mode %q", truncate(req.Mode, 30))
+	}
+	if err := checkTags("tags", req.Tags); err != nil {
+		return err
+	}
+	if err := checkInfo("info", req.Info); err != nil {
+		return err
+	}
+	if req.ExpiresAt != nil && !req.ExpiresAt.After(now) {
+		return Invalidf("expires_at", "give a time in the future, or leave expires_at out to keep the memories until deleted",
+			"%s is not in the future (now is %s)", req.ExpiresAt.Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// checkMessages validates chat messages; roles are normalised to lower case in place.
+func checkMessages(field string, msgs []Message, required bool) error {
+	if len(msgs) == 0 && required {
+		return Invalid(field, "is empty", `give at least one message, e.g. [{"role": "user", "content": "I like apples"}]`)
+	}
+	if len(msgs) > MaxMessages {
+		return Invalidf(field, "send the conversation in several calls", "has %d messages, the limit is %d", len(msgs), MaxMessages)
+	}
+	for i := range msgs {
+		m := &msgs[i]
+		m.Role = strings.ToLower(strings.TrimSpace(m.Role))
+		switch m.Role {
+		case RoleUser, RoleAssistant, RoleSystem:
+		case "":
+			return Invalidf(fmt.Sprintf("%s[%d].role", field, i), "use one of user, assistant, system", "is missing")
+		default:
+			return Invalidf(fmt.Sprintf("%s[%d].role", field, i), "use one of user, assistant, system",
+				"unknown role %q", truncate(m.Role, 30))
+		}
+		if strings.TrimSpace(m.Content) == "" {
+			return Invalid(fmt.Sprintf("%s[%d].content", field, i), "is empty", "give the message text, or leave the message out")
+		}
+		if n := utf8.RuneCountInString(m.Content); n > MaxMessageRunes {
+			return Invalidf(fmt.Sprintf("%s[%d].content", field, i), "split it into several messages",
+				"is %d characters long, the limit is %d", n, MaxMessageRunes)
+		}
+	}
+	return nil
+}
+
+// draft is a memory not yet embedded or de-duplicated.
+type draft struct {
+	m         Memory
+	embedText string
+}
+
+// fastDrafts builds the fast-mode memories of a request: one fact per window, one preference per
+// explicit preference statement in a user message.
+func (c *Core) fastDrafts(req AddRequest, now time.Time) []draft {
+	base := Memory{
+		UserID: req.UserID, CubeID: req.CubeID, ConversationID: req.ConversationID,
+		Info: req.Info, Status: StatusActivated, CreatedAt: now, UpdatedAt: now, ExpiresAt: req.ExpiresAt,
+	}
+	tags := append([]string{TagFast}, req.Tags...)
+	var out []draft
+	for _, w := range windows(req.Messages, WindowTokens) {
+		m := base
+		m.Kind, m.MemoryType = KindFact, LongTermMemory
+		if w.userOnly() {
+			m.MemoryType = UserMemory
+		}
+		m.Content = w.text()
+		m.Tags = tags
+		m.Confidence = 0.99
+		m.Sources = sourcesOf("chat", w.messages)
+		out = append(out, draft{m: m, embedText: m.Content})
+	}
+	for _, msg := range req.Messages {
+		if msg.Role != RoleUser {
+			continue
+		}
+		for _, p := range c.rules.Preferences(msg.Content) {
+			out = append(out, draft{m: preferenceMemory(base, p, msg, "chat", tags), embedText: p.Sentence + "\n" + msg.Content})
+		}
+	}
+	return out
+}
+
+// preferenceMemory builds an explicit preference memory from a statement found in msg.
+func preferenceMemory(base Memory, p PreferenceStatement, msg Message, sourceType string, tags []string) Memory {
+	m := base
+	m.Kind, m.MemoryType, m.PreferenceType = KindPreference, PreferenceMemory, ExplicitPreference
+	m.Content = msg.Content
+	m.Preference = p.Sentence
+	m.Key = p.Object
+	m.Topic = p.Topic
+	m.Polarity = p.Polarity
+	m.Tags = tags
+	m.Confidence = 0.9
+	m.Sources = sourcesOf(sourceType, []Message{msg})
+	return m
+}
+
+func sourcesOf(typ string, msgs []Message) []Source {
+	out := make([]Source, len(msgs))
+	for i, m := range msgs {
+		out[i] = Source{Type: typ, Role: m.Role, Content: m.Content, ChatTime: m.ChatTime}
+	}
+	return out
+}
+
+// embedDrafts embeds every draft with one embedder call.
+func (c *Core) embedDrafts(ctx context.Context, drafts []draft) error {
+	texts := make([]string, len(drafts))
+	for i, d := range drafts {
+		texts[i] = d.embedText
+	}
+	vecs, err := c.embed(ctx, texts)
+	if err != nil {
+		return err
+	}
+	for i := range drafts {
+		drafts[i].m.Embedding = vecs[i]
+	}
+	return nil
+}
+
+// storeDrafts embeds drafts, drops the ones the user already has (in the store or earlier in the
+// same batch) and stores the rest in one durable write. It holds the user's lock so concurrent
+// adds of the same text cannot both pass the check.
+func (c *Core) storeDrafts(ctx context.Context, userID string, drafts []draft) ([]Memory, []Duplicate, error) {
+	if len(drafts) == 0 {
+		return nil, nil, nil
+	}
+	if err := c.embedDrafts(ctx, drafts); err != nil {
+		return nil, nil, err
+	}
+	unlock := c.users.lock(userID)
+	defer unlock()
+	return c.putNew(ctx, drafts, nil)
+}
+
+// putNew stores the embedded drafts that are not duplicates, together with extra (memories to
+// write in the same transaction, such as archived versions), and returns what it stored. The
+// caller holds the user's lock.
+func (c *Core) putNew(ctx context.Context, drafts []draft, extra []Memory) ([]Memory, []Duplicate, error) {
+	now := c.clock()
+	var keep []Memory
+	var dups []Duplicate
+	for _, d := range drafts {
+		m := d.m
+		if dup, ok, err := c.findDuplicate(ctx, &m, keep, now); err != nil {
+			return nil, nil, err
+		} else if ok {
+			dups = append(dups, dup)
+			continue
+		}
+		if m.ID == "" {
+			m.ID = newID()
+		}
+		keep = append(keep, m)
+	}
+	if len(keep) == 0 && len(extra) == 0 {
+		return nil, dups, nil
+	}
+	if err := c.store.Put(ctx, append(append([]Memory{}, extra...), keep...)); err != nil {
+		return nil, nil, fmt.Errorf("store memories: %w", err)
+	}
+	return keep, dups, nil
+}
+
+// findDuplicate looks for an activated, unexpired memory of the same user, cube and kind that m
+// repeats, first among batch (memories about to be stored) and then in the store.
+func (c *Core) findDuplicate(ctx context.Context, m *Memory, batch []Memory, now time.Time) (Duplicate, bool, error) {
+	text := normalizeText(m.Text())
+	for _, b := range batch {
+		if b.Kind != m.Kind {
+			continue
+		}
+		if sim := Cosine(b.Embedding, m.Embedding); sim >= DuplicateSimilarity || normalizeText(b.Text()) == text {
+			return Duplicate{Memory: m.Text(), ExistingID: b.ID, Similarity: round3(sim)}, true, nil
+		}
+	}
+	hits, err := c.store.Search(ctx, VectorQuery{
+		Scope:  Scope{UserID: m.UserID, CubeIDs: []string{m.CubeID}},
+		Filter: Filter{Kind: m.Kind, Now: now},
+		Vector: m.Embedding,
+		Limit:  5,
+	})
+	if err != nil {
+		return Duplicate{}, false, fmt.Errorf("look for duplicates: %w", err)
+	}
+	for _, h := range hits {
+		if h.Score >= DuplicateSimilarity || normalizeText(h.Memory.Text()) == text {
+			return Duplicate{Memory: m.Text(), ExistingID: h.Memory.ID, Similarity: round3(h.Score)}, true, nil
+		}
+	}
+	return Duplicate{}, false, nil
+}
+
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }

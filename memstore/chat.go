@@ -1,0 +1,229 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/memos-mcp/memos-mcp/prompts"
+)
+
+// Chat defaults, as in MemOS's chat handler.
+const (
+	ChatThreshold    = 0.5 // memories below this relevance are left out of the prompt …
+	chatMinMemories  = 3   // … unless fewer than this many would remain
+	chatHistoryLimit = 20  // most recent history messages sent to the model
+	MaxChatTokens    = 32768
+)
+
+// ChatRequest asks for an answer that uses the user's memories.
+type ChatRequest struct {
+	UserID             string
+	ConversationID     string // empty: a new conversation id is made and returned
+	Query              string
+	SystemPrompt       string // may contain {memories}; empty: the built-in prompt
+	History            []Message
+	TopK               *int
+	IncludePreference  *bool
+	AddMessageOnAnswer *bool // default true: remember the question and the answer
+	Model              string
+	Temperature        *float64
+	MaxTokens          *int
+}
+
+// UsedMemory is a memory that went into the prompt.
+type UsedMemory struct {
+	ID     string  `json:"id"`
+	Memory string  `json:"memory"`
+	Kind   Kind    `json:"kind"`
+	Score  float64 `json:"score"`
+}
+
+// ChatResult is the model's answer.
+type ChatResult struct {
+	Response       string       `json:"response"`
+	Reasoning      string       `json:"reasoning,omitempty"`
+	MemoriesUsed   []UsedMemory `json:"memories_used"`
+	ConversationID string       `json:"conversation_id"`
+	Notes          []string     `json:"notes,omitempty"`
+}
+
+// Chat recalls memories for the query, builds the prompt, asks the model and, by default, writes
+// the turn back to memory.
+func (c *Core) Chat(ctx context.Context, req ChatRequest) (ChatResult, error) {
+	if err := c.checkChat(&req); err != nil {
+		return ChatResult{}, err
+	}
+	if c.llm == nil {
+		return ChatResult{}, Unavailable("chat needs a generation model, and this server runs without one. " +
+			"Recall memories with search_memory and answer with your own model, then save the turn with add_message")
+	}
+	found, err := c.Search(ctx, SearchRequest{UserID: req.UserID, Query: req.Query, TopK: req.TopK,
+		IncludePreference: req.IncludePreference, ConversationID: req.ConversationID})
+	if err != nil {
+		return ChatResult{}, fmt.Errorf("recall memories: %w", err)
+	}
+	facts := aboveThreshold(found.Memories)
+	prefs := found.Preferences
+	system, err := systemPrompt(req.SystemPrompt, req.Query, facts, prefs, c.clock())
+	if err != nil {
+		return ChatResult{}, err
+	}
+	msgs := []LLMMessage{{Role: RoleSystem, Content: system}}
+	history := req.History
+	if len(history) > chatHistoryLimit {
+		history = history[len(history)-chatHistoryLimit:]
+	}
+	for _, m := range history {
+		msgs = append(msgs, LLMMessage{Role: m.Role, Content: m.Content})
+	}
+	msgs = append(msgs, LLMMessage{Role: RoleUser, Content: req.Query})
+	llmReq := ChatRequestLLM{Model: req.Model, Messages: msgs, Temperature: req.Temperature}
+	if req.MaxTokens != nil {
+		llmReq.MaxTokens = *req.MaxTokens
+	}
+	answer, err := c.llm.Chat(ctx, llmReq)
+	if err != nil {
+		return ChatResult{}, fmt.Errorf("ask %s: %w", c.llm.Name(), err)
+	}
+	res := ChatResult{ConversationID: req.ConversationID, MemoriesUsed: []UsedMemory{}}
+	res.Response, res.Reasoning = splitThinking(answer.Content)
+	for _, h := range append(append([]SearchHit{}, facts...), prefs...) {
+		res.MemoriesUsed = append(res.MemoriesUsed, UsedMemory{ID: h.ID, Memory: h.Text(), Kind: h.Kind, Score: h.Score})
+	}
+	if *req.AddMessageOnAnswer && res.Response != "" {
+		now := c.clock()
+		_, err := c.AddMessages(ctx, AddRequest{UserID: req.UserID, ConversationID: req.ConversationID, Mode: ModeFast,
+			Messages: []Message{{Role: RoleUser, Content: req.Query, ChatTime: now}, {Role: RoleAssistant, Content: res.Response, ChatTime: now}}})
+		if err != nil {
+			// The answer is still good; say the turn was not remembered rather than fail the chat.
+			c.log.Warn().Err(err).Str("user", req.UserID).Msg("chat: could not remember the turn")
+			res.Notes = append(res.Notes, "the answer could not be saved to memory: "+err.Error())
+		}
+	}
+	return res, nil
+}
+
+func (c *Core) checkChat(req *ChatRequest) error {
+	if err := checkName("user_id", req.UserID); err != nil {
+		return err
+	}
+	if req.ConversationID == "" {
+		req.ConversationID = "conv-" + newID()
+	}
+	if err := checkName("conversation_id", req.ConversationID); err != nil {
+		return err
+	}
+	req.Query = strings.TrimSpace(req.Query)
+	if req.Query == "" {
+		return Invalid("query", "is empty", "give the user's message to answer")
+	}
+	if n := utf8.RuneCountInString(req.Query); n > MaxMessageRunes {
+		return Invalidf("query", "shorten the message", "is %d characters long, the limit is %d", n, MaxMessageRunes)
+	}
+	if err := checkMessages("history", req.History, false); err != nil {
+		return err
+	}
+	if err := defaultInt(&req.TopK, "top_k", DefaultTopK, 1, MaxTopK); err != nil {
+		return err
+	}
+	defaultBool(&req.IncludePreference, true)
+	defaultBool(&req.AddMessageOnAnswer, true)
+	if req.Temperature != nil && (*req.Temperature < 0 || *req.Temperature > 2) {
+		return Invalidf("temperature", "give a value from 0 to 2", "%g is out of range", *req.Temperature)
+	}
+	if req.MaxTokens != nil && (*req.MaxTokens < 1 || *req.MaxTokens > MaxChatTokens) {
+		return Invalidf("max_tokens", fmt.Sprintf("give a number from 1 to %d", MaxChatTokens), "%d is out of range", *req.MaxTokens)
+	}
+	return nil
+}
+
+// aboveThreshold keeps facts at or above ChatThreshold, or the best few if too few pass.
+func aboveThreshold(hits []SearchHit) []SearchHit {
+	var out []SearchHit
+	for _, h := range hits {
+		if h.Score >= ChatThreshold {
+			out = append(out, h)
+		}
+	}
+	if len(out) < chatMinMemories {
+		out = hits[:min(chatMinMemories, len(hits))]
+	}
+	return out
+}
+
+// systemPrompt builds the system message: the caller's prompt (with {memories} replaced, or the
+// memories appended), or the built-in prompt in the query's language.
+func systemPrompt(custom, query string, facts, prefs []SearchHit, now time.Time) (string, error) {
+	memories := renderMemories(facts, prefs)
+	if custom != "" {
+		if strings.Contains(custom, "{memories}") {
+			return strings.ReplaceAll(custom, "{memories}", memories), nil
+		}
+		if memories == "" {
+			return custom, nil
+		}
+		return custom + "\n\n## Memories:\n" + memories, nil
+	}
+	name := "chat_system_en.md"
+	if isChinese(query) {
+		name = "chat_system_zh.md"
+	}
+	return prompts.Render(name, map[string]string{"Now": now.Format("2006-01-02 15:04 MST"), "Memories": memories})
+}
+
+// renderMemories lists facts and preferences separately, numbered.
+func renderMemories(facts, prefs []SearchHit) string {
+	var b strings.Builder
+	if len(facts) > 0 {
+		b.WriteString("Facts:\n")
+		for i, h := range facts {
+			fmt.Fprintf(&b, "%d. %s\n", i+1, h.Content)
+		}
+	}
+	if len(prefs) > 0 {
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString("Preferences:\n")
+		for i, h := range prefs {
+			fmt.Fprintf(&b, "%d. %s\n", i+1, h.Preference)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// splitThinking separates a reasoning model's <think>…</think> from its answer.
+func splitThinking(s string) (answer, reasoning string) {
+	start := strings.Index(s, "<think>")
+	end := strings.Index(s, "</think>")
+	switch {
+	case start >= 0 && end > start:
+		reasoning = strings.TrimSpace(s[start+len("<think>") : end])
+		answer = s[:start] + s[end+len("</think>"):]
+	case start < 0 && end >= 0: // some templates open the tag in the prompt
+		reasoning = strings.TrimSpace(s[:end])
+		answer = s[end+len("</think>"):]
+	default:
+		answer = s
+	}
+	return strings.TrimSpace(answer), reasoning
+}
+
+// isChinese reports whether Han characters make up a noticeable part of s.
+func isChinese(s string) bool {
+	han, total := 0, 0
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsPunct(r) {
+			continue
+		}
+		total++
+		if unicode.Is(unicode.Han, r) {
+			han++
+		}
+	}
+	return total > 0 && han*5 >= total
+}

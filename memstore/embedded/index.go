@@ -1,0 +1,354 @@
+package embedded
+
+import (
+	"bytes"
+	"container/heap"
+	"slices"
+	"sort"
+
+	"github.com/memos-mcp/memos-mcp/memstore"
+)
+
+// index is the in-memory view of the store: every memory's header and vector, partitioned by
+// (user, cube, kind) so a user's query touches only that user's memories. It is rebuilt from the
+// database on open and kept in step by every write. Not safe for concurrent use; Store guards it.
+type index struct {
+	dim   int
+	users map[string]map[partKey]*part
+	byID  map[[16]byte]*entry
+}
+
+type partKey struct {
+	cube string
+	kind memstore.Kind
+}
+
+// part holds one (user, cube, kind) partition.
+type part struct {
+	user string
+	key  partKey
+	// order is sorted by (created, id) ascending; newest-first listing walks it backwards, so the
+	// common case (a new memory is the newest) appends.
+	order []*entry
+	// vecs holds the vectors row by row (row i at vecs[i*dim:]); rows[i] owns row i. Rows are
+	// packed: removing a row moves the last row into the hole, so a scan never skips gaps.
+	vecs []float32
+	rows []*entry
+	// statusCount and expiring let totals be answered without a scan when no filter needs one.
+	statusCount map[memstore.Status]int
+	expiring    int
+}
+
+type entry struct {
+	id      [16]byte
+	created int64
+	expires int64
+	status  memstore.Status
+	conv    string
+	part    *part
+	row     int
+}
+
+func newIndex(dim int) *index {
+	return &index{dim: dim, users: make(map[string]map[partKey]*part), byID: make(map[[16]byte]*entry)}
+}
+
+func (x *index) len() int { return len(x.byID) }
+
+// less orders entries by (created, id) ascending.
+func less(a, b *entry) bool {
+	if a.created != b.created {
+		return a.created < b.created
+	}
+	return bytes.Compare(a.id[:], b.id[:]) < 0
+}
+
+// put adds or replaces the entry for id.
+func (x *index) put(id [16]byte, h header, vec []float32) {
+	if _, ok := x.byID[id]; ok {
+		x.remove(id)
+	}
+	parts := x.users[h.user]
+	if parts == nil {
+		parts = make(map[partKey]*part)
+		x.users[h.user] = parts
+	}
+	key := partKey{cube: h.cube, kind: h.kind}
+	p := parts[key]
+	if p == nil {
+		p = &part{user: h.user, key: key, statusCount: make(map[memstore.Status]int)}
+		parts[key] = p
+	}
+	e := &entry{id: id, created: h.created, expires: h.expires, status: h.status, conv: h.conv, part: p}
+	i := len(p.order)
+	if i > 0 && less(e, p.order[i-1]) {
+		i = sort.Search(len(p.order), func(j int) bool { return less(e, p.order[j]) })
+	}
+	p.order = slices.Insert(p.order, i, e)
+	e.row = len(p.rows)
+	p.rows = append(p.rows, e)
+	p.vecs = append(p.vecs, vec...)
+	p.statusCount[h.status]++
+	if h.expires != 0 {
+		p.expiring++
+	}
+	x.byID[id] = e
+}
+
+// remove drops the entry for id, reporting whether there was one.
+func (x *index) remove(id [16]byte) bool {
+	e, ok := x.byID[id]
+	if !ok {
+		return false
+	}
+	delete(x.byID, id)
+	p := e.part
+	i := sort.Search(len(p.order), func(j int) bool { return !less(p.order[j], e) })
+	for i < len(p.order) && p.order[i] != e {
+		i++ // only reached if two entries share (created, id), which ids rule out
+	}
+	p.order = slices.Delete(p.order, i, i+1)
+	last := len(p.rows) - 1
+	if e.row != last {
+		moved := p.rows[last]
+		copy(p.vecs[e.row*x.dim:(e.row+1)*x.dim], p.vecs[last*x.dim:(last+1)*x.dim])
+		p.rows[e.row] = moved
+		moved.row = e.row
+	}
+	p.rows = p.rows[:last]
+	p.vecs = p.vecs[:last*x.dim]
+	p.statusCount[e.status]--
+	if e.expires != 0 {
+		p.expiring--
+	}
+	if len(p.order) == 0 {
+		parts := x.users[p.user]
+		delete(parts, p.key)
+		if len(parts) == 0 {
+			delete(x.users, p.user)
+		}
+	}
+	return true
+}
+
+// parts returns the partitions inside the scope holding the filter's kind, in a stable order.
+func (x *index) parts(scope memstore.Scope, f memstore.Filter) []*part {
+	var out []*part
+	for key, p := range x.users[scope.UserID] {
+		if (f.Kind == "" || key.kind == f.Kind) && scope.HasCube(key.cube) {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b *part) int {
+		if c := bytes.Compare([]byte(a.key.cube), []byte(b.key.cube)); c != 0 {
+			return c
+		}
+		return bytes.Compare([]byte(a.key.kind), []byte(b.key.kind))
+	})
+	return out
+}
+
+// matches reports whether e passes the filter (the kind is already chosen by the partition).
+func matches(e *entry, f memstore.Filter) bool {
+	if !f.MatchStatus(e.status) {
+		return false
+	}
+	if f.ConversationID != "" && e.conv != f.ConversationID {
+		return false
+	}
+	switch f.Expiry {
+	case memstore.IncludeExpired:
+		return true
+	case memstore.OnlyExpired:
+		return e.expires != 0 && e.expires <= f.Now.UnixNano()
+	default:
+		return e.expires == 0 || e.expires > f.Now.UnixNano()
+	}
+}
+
+// matchesAll reports whether every entry of p passes f, so counts and offsets need no scan.
+func (p *part) matchesAll(f memstore.Filter) bool {
+	if f.ConversationID != "" {
+		return false
+	}
+	if p.expiring > 0 && f.Expiry != memstore.IncludeExpired {
+		return false
+	}
+	if f.Expiry == memstore.OnlyExpired {
+		return false
+	}
+	for s, n := range p.statusCount {
+		if n > 0 && !f.MatchStatus(s) {
+			return false
+		}
+	}
+	return true
+}
+
+// count returns how many entries of p pass f.
+func (p *part) count(f memstore.Filter) int {
+	if p.matchesAll(f) {
+		return len(p.order)
+	}
+	n := 0
+	for _, e := range p.order {
+		if matches(e, f) {
+			n++
+		}
+	}
+	return n
+}
+
+// scored is a search candidate.
+type scored struct {
+	e     *entry
+	score float64
+}
+
+// topK is a min-heap of the best candidates so far.
+type topK []scored
+
+func (h topK) Len() int           { return len(h) }
+func (h topK) Less(i, j int) bool { return better(h[j], h[i]) }
+
+// better ranks a above b: higher score first, and on equal scores the newer memory.
+func better(a, b scored) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return less(b.e, a.e)
+}
+func (h topK) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *topK) Push(v any)   { *h = append(*h, v.(scored)) }
+func (h *topK) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
+}
+
+// search returns up to limit entries passing f, by descending cosine similarity to q. Stored
+// vectors are unit length (the store normalises them), so the dot product with a unit query is the
+// cosine. When q is sparse (the built-in embedder's vectors are), only its non-zero dimensions are
+// visited.
+func (x *index) search(scope memstore.Scope, f memstore.Filter, q []float32, limit int) []scored {
+	if limit <= 0 {
+		return nil
+	}
+	var nz []int
+	for i, v := range q {
+		if v != 0 {
+			nz = append(nz, i)
+		}
+	}
+	sparse := len(nz) < x.dim/4
+	h := make(topK, 0, limit+1)
+	dim := x.dim
+	for _, p := range x.parts(scope, f) {
+		for row, e := range p.rows {
+			if !matches(e, f) {
+				continue
+			}
+			v := p.vecs[row*dim : (row+1)*dim]
+			var dot float32
+			if sparse {
+				for _, i := range nz {
+					dot += q[i] * v[i]
+				}
+			} else {
+				dot = dotProduct(q, v)
+			}
+			s := scored{e: e, score: float64(dot)}
+			if len(h) < limit {
+				heap.Push(&h, s)
+			} else if better(s, h[0]) {
+				h[0] = s
+				heap.Fix(&h, 0)
+			}
+		}
+	}
+	out := make([]scored, len(h))
+	for i := len(h) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(&h).(scored)
+	}
+	return out
+}
+
+// dotProduct is unrolled by four; the compiler keeps the partial sums in registers.
+func dotProduct(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return s0 + s1 + s2 + s3
+}
+
+// list returns the ids of one page of entries passing f, newest first, and the total.
+func (x *index) list(scope memstore.Scope, f memstore.Filter, offset, limit int) ([][16]byte, int) {
+	parts := x.parts(scope, f)
+	total := 0
+	for _, p := range parts {
+		total += p.count(f)
+	}
+	if offset >= total || limit <= 0 {
+		return nil, total
+	}
+	ids := make([][16]byte, 0, min(limit, total-offset))
+	// One partition whose entries all match: the page is a slice of its order, found directly.
+	if len(parts) == 1 && parts[0].matchesAll(f) {
+		order := parts[0].order
+		for i := len(order) - 1 - offset; i >= 0 && len(ids) < limit; i-- {
+			ids = append(ids, order[i].id)
+		}
+		return ids, total
+	}
+	// Otherwise merge the partitions newest first, skipping what the filter rejects.
+	cursors := make([]int, len(parts))
+	for i, p := range parts {
+		cursors[i] = len(p.order) - 1
+	}
+	skipped := 0
+	for len(ids) < limit {
+		best := -1
+		for i, p := range parts {
+			for cursors[i] >= 0 && !matches(p.order[cursors[i]], f) {
+				cursors[i]--
+			}
+			if cursors[i] >= 0 && (best < 0 || less(parts[best].order[cursors[best]], p.order[cursors[i]])) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		e := parts[best].order[cursors[best]]
+		cursors[best]--
+		if skipped < offset {
+			skipped++
+			continue
+		}
+		ids = append(ids, e.id)
+	}
+	return ids, total
+}
+
+// matching returns the ids of every entry in the scope passing f.
+func (x *index) matching(scope memstore.Scope, f memstore.Filter) [][16]byte {
+	var ids [][16]byte
+	for _, p := range x.parts(scope, f) {
+		for _, e := range p.order {
+			if matches(e, f) {
+				ids = append(ids, e.id)
+			}
+		}
+	}
+	return ids
+}

@@ -1,0 +1,310 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// maxPreferenceCandidates bounds how many of a user's preferences a feedback is checked against.
+const maxPreferenceCandidates = 2000
+
+// FeedbackRequest is a user's natural-language feedback on what the assistant remembered.
+type FeedbackRequest struct {
+	UserID          string
+	ConversationID  string
+	FeedbackContent string
+	FeedbackTime    time.Time // zero: now
+	// History is the conversation the feedback reacts to (most recent last).
+	History []Message
+	// RetrievedMemoryIDs are the memories shown to the assistant in the turn being corrected; they
+	// are the first candidates for correction.
+	RetrievedMemoryIDs []string
+	// WritableCubeIDs limits which cubes the feedback may change; empty means all the user's cubes.
+	WritableCubeIDs []string
+	// AllowKnowledgebaseIDs is accepted for MemOS compatibility; this server has no knowledge bases.
+	AllowKnowledgebaseIDs []string
+}
+
+// UpdatedMemory is a memory that replaced an earlier one.
+type UpdatedMemory struct {
+	ID             string `json:"id"`
+	Memory         string `json:"memory"`
+	PreviousID     string `json:"previous_id"`
+	PreviousMemory string `json:"previous_memory"`
+}
+
+// FeedbackResult says exactly what a feedback changed.
+type FeedbackResult struct {
+	Added       []AddedMemory   `json:"added"`
+	Updated     []UpdatedMemory `json:"updated"`
+	ArchivedIDs []string        `json:"archived_ids"`
+	Notes       []string        `json:"notes,omitempty"`
+}
+
+// Feedback applies a user's feedback. Without a model it is rule-based: a feedback that states a
+// preference archives the user's conflicting preferences (same object with the other polarity; or,
+// when the feedback is a correction, same topic and polarity, or what the corrected answer said)
+// and adds or reuses the corrected preference, keeping the archived texts in its history. Any
+// other feedback is stored as a fact with source "feedback". Nothing is deleted.
+func (c *Core) Feedback(ctx context.Context, req FeedbackRequest) (FeedbackResult, error) {
+	now := c.clock()
+	if err := c.checkFeedback(&req); err != nil {
+		return FeedbackResult{}, err
+	}
+	if req.FeedbackTime.IsZero() {
+		req.FeedbackTime = now
+	}
+	res := FeedbackResult{Added: []AddedMemory{}, Updated: []UpdatedMemory{}, ArchivedIDs: []string{}}
+	if len(req.AllowKnowledgebaseIDs) > 0 {
+		res.Notes = append(res.Notes, "allow_knowledgebase_ids was ignored: this server has no knowledge bases")
+	}
+	msg := Message{Role: RoleUser, Content: req.FeedbackContent, ChatTime: req.FeedbackTime}
+	base := Memory{
+		UserID: req.UserID, CubeID: c.feedbackCube(req), ConversationID: req.ConversationID,
+		Info: map[string]string{"source": "feedback"}, Status: StatusActivated, CreatedAt: now, UpdatedAt: now,
+		Background: renderHistory(req.History, req.FeedbackContent),
+	}
+	statements := c.rules.Preferences(req.FeedbackContent)
+	if len(statements) == 0 {
+		m := base
+		m.Kind, m.MemoryType = KindFact, UserMemory
+		m.Content = req.FeedbackContent
+		m.Confidence = 0.99
+		m.Sources = sourcesOf("feedback", []Message{msg})
+		stored, dups, err := c.storeDrafts(ctx, req.UserID, []draft{{m: m, embedText: m.Content}})
+		if err != nil {
+			return FeedbackResult{}, err
+		}
+		for _, s := range stored {
+			res.Added = append(res.Added, added(s))
+		}
+		for _, d := range dups {
+			res.Notes = append(res.Notes, fmt.Sprintf("already remembered as memory %s", d.ExistingID))
+		}
+		return res, nil
+	}
+
+	drafts := make([]draft, len(statements))
+	for i, p := range statements {
+		drafts[i] = draft{m: preferenceMemory(base, p, msg, "feedback", nil), embedText: p.Sentence + "\n" + msg.Content}
+	}
+	if err := c.embedDrafts(ctx, drafts); err != nil {
+		return FeedbackResult{}, err
+	}
+	unlock := c.users.lock(req.UserID)
+	defer unlock()
+	cands, err := c.preferenceCandidates(ctx, req, now)
+	if err != nil {
+		return FeedbackResult{}, err
+	}
+	correction := c.rules.IsCorrection(req.FeedbackContent)
+	corrected := correctedText(req.History)
+	for i, p := range statements {
+		target := drafts[i].m
+		var same *Memory
+		var conflicts []Memory
+		for j := range cands {
+			old := &cands[j]
+			switch {
+			case samePreference(old, p):
+				same = old
+			case conflictsWith(old, p, correction, corrected, req.RetrievedMemoryIDs):
+				conflicts = append(conflicts, *old)
+			}
+		}
+		if same != nil {
+			target = *same
+		}
+		if len(conflicts) == 0 {
+			if same != nil {
+				res.Notes = append(res.Notes, fmt.Sprintf("%q is already remembered as memory %s", p.Sentence, same.ID))
+				continue
+			}
+			stored, dups, err := c.putNew(ctx, []draft{drafts[i]}, nil)
+			if err != nil {
+				return FeedbackResult{}, err
+			}
+			for _, s := range stored {
+				res.Added = append(res.Added, added(s))
+				cands = append(cands, s)
+			}
+			for _, d := range dups {
+				res.Notes = append(res.Notes, fmt.Sprintf("%q is already remembered as memory %s", p.Sentence, d.ExistingID))
+			}
+			continue
+		}
+		// Archive-old + insert-new (or reuse the memory that already says it), in one write.
+		if target.ID == "" {
+			target.ID = newID()
+			target.CubeID = conflicts[0].CubeID
+		}
+		target.UpdatedAt = now
+		writes := make([]Memory, 0, len(conflicts)+1)
+		for _, old := range conflicts {
+			target.History = append(target.History, Version{
+				Memory: old.Content, Preference: old.Preference, UpdateType: UpdateFeedback,
+				ArchivedMemoryID: old.ID, CreatedAt: now,
+			})
+			old.Status, old.UpdatedAt = StatusArchived, now
+			writes = append(writes, old)
+		}
+		writes = append(writes, target)
+		if err := c.store.Put(ctx, writes); err != nil {
+			return FeedbackResult{}, fmt.Errorf("apply feedback: %w", err)
+		}
+		if same == nil {
+			res.Added = append(res.Added, added(target))
+		}
+		for _, old := range conflicts {
+			res.Updated = append(res.Updated, UpdatedMemory{ID: target.ID, Memory: target.Preference,
+				PreviousID: old.ID, PreviousMemory: old.Preference})
+			res.ArchivedIDs = append(res.ArchivedIDs, old.ID)
+		}
+		// Later statements of the same feedback see the new state.
+		cands = slices.DeleteFunc(cands, func(m Memory) bool {
+			return m.ID == target.ID || slices.ContainsFunc(conflicts, func(o Memory) bool { return o.ID == m.ID })
+		})
+		cands = append(cands, target)
+	}
+	return res, nil
+}
+
+// feedbackCube is where a new memory from feedback goes: the first writable cube, else the user's own.
+func (c *Core) feedbackCube(req FeedbackRequest) string {
+	if len(req.WritableCubeIDs) > 0 {
+		return req.WritableCubeIDs[0]
+	}
+	return req.UserID
+}
+
+// preferenceCandidates returns the user's activated, unexpired preferences the feedback may change:
+// the retrieved ones first, then the newest others, within the writable cubes.
+func (c *Core) preferenceCandidates(ctx context.Context, req FeedbackRequest, now time.Time) ([]Memory, error) {
+	scope := Scope{UserID: req.UserID, CubeIDs: req.WritableCubeIDs}
+	filter := Filter{Kind: KindPreference, Now: now}
+	var out []Memory
+	seen := make(map[string]bool)
+	if len(req.RetrievedMemoryIDs) > 0 {
+		ms, err := c.store.Get(ctx, req.RetrievedMemoryIDs)
+		if err != nil {
+			return nil, fmt.Errorf("read retrieved memories: %w", err)
+		}
+		for _, m := range ms {
+			if m.UserID == req.UserID && scope.HasCube(m.CubeID) && filter.Match(&m) {
+				out = append(out, m)
+				seen[m.ID] = true
+			}
+		}
+	}
+	for offset := 0; offset < maxPreferenceCandidates; offset += MaxPageSize * 5 {
+		page, err := c.store.List(ctx, ListQuery{Scope: scope, Filter: filter, Offset: offset, Limit: MaxPageSize * 5})
+		if err != nil {
+			return nil, fmt.Errorf("read preferences: %w", err)
+		}
+		for _, m := range page.Memories {
+			if !seen[m.ID] {
+				out = append(out, m)
+				seen[m.ID] = true
+			}
+		}
+		if offset+len(page.Memories) >= page.Total || len(page.Memories) == 0 {
+			break
+		}
+	}
+	return out, nil
+}
+
+// samePreference reports whether old already states p.
+func samePreference(old *Memory, p PreferenceStatement) bool {
+	if normalizeText(old.Preference) == normalizeText(p.Sentence) {
+		return true
+	}
+	return old.Polarity == p.Polarity && old.Key != "" && normalizeText(old.Key) == normalizeText(p.Object)
+}
+
+// conflictsWith reports whether the new statement p supersedes old.
+func conflictsWith(old *Memory, p PreferenceStatement, correction bool, corrected string, retrieved []string) bool {
+	sameObject := old.Key != "" && normalizeText(old.Key) == normalizeText(p.Object)
+	if sameObject && old.Polarity != p.Polarity {
+		return true // the user changed their mind about the same thing
+	}
+	if !correction || old.Polarity != p.Polarity {
+		return false
+	}
+	if old.Topic != "" && normalizeText(old.Topic) == normalizeText(p.Topic) {
+		return true // "wrong, actually I like mangosteen" replaces the other fruit
+	}
+	if slices.Contains(retrieved, old.ID) {
+		return true
+	}
+	// The answer being corrected repeated this preference's object.
+	return old.Key != "" && corrected != "" && strings.Contains(strings.ToLower(corrected), strings.ToLower(old.Key))
+}
+
+// correctedText is what the assistant said last in the history: the answer a feedback corrects.
+func correctedText(history []Message) string {
+	for i := len(history) - 1; i >= 0; i-- {
+		if history[i].Role == RoleAssistant {
+			return history[i].Content
+		}
+	}
+	return ""
+}
+
+// renderHistory renders the conversation and the feedback as the memory's background.
+func renderHistory(history []Message, feedback string) string {
+	var b strings.Builder
+	for _, m := range history {
+		b.WriteString(m.Role)
+		b.WriteString(": ")
+		b.WriteString(m.Content)
+		b.WriteByte('\n')
+	}
+	b.WriteString("feedback: ")
+	b.WriteString(feedback)
+	return b.String()
+}
+
+func (c *Core) checkFeedback(req *FeedbackRequest) error {
+	if err := checkName("user_id", req.UserID); err != nil {
+		return err
+	}
+	if err := checkOptionalName("conversation_id", req.ConversationID); err != nil {
+		return err
+	}
+	req.FeedbackContent = strings.TrimSpace(req.FeedbackContent)
+	if req.FeedbackContent == "" {
+		return Invalid("feedback_content", "is empty", `give the user's feedback, e.g. "wrong, actually I like mangosteen"`)
+	}
+	if n := utf8.RuneCountInString(req.FeedbackContent); n > MaxMessageRunes {
+		return Invalidf("feedback_content", "shorten it", "is %d characters long, the limit is %d", n, MaxMessageRunes)
+	}
+	if err := checkMessages("history", req.History, false); err != nil {
+		return err
+	}
+	if len(req.RetrievedMemoryIDs) > MaxIDsPerCall {
+		return Invalidf("retrieved_memory_ids", "pass the ids shown in the last turn only", "has %d ids, the limit is %d", len(req.RetrievedMemoryIDs), MaxIDsPerCall)
+	}
+	for i, id := range req.RetrievedMemoryIDs {
+		canon, err := CheckMemoryID(fmt.Sprintf("retrieved_memory_ids[%d]", i), id)
+		if err != nil {
+			return err
+		}
+		req.RetrievedMemoryIDs[i] = canon
+	}
+	for i, cube := range req.WritableCubeIDs {
+		if err := checkName(fmt.Sprintf("writable_cube_ids[%d]", i), cube); err != nil {
+			return err
+		}
+	}
+	for i, kb := range req.AllowKnowledgebaseIDs {
+		if err := checkName(fmt.Sprintf("allow_knowledgebase_ids[%d]", i), kb); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package memstore
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Store is what a storage backend implements: the embedded bbolt store (default) and Qdrant. A
+// call that returns nil has made its effect durable. Every call except Get and Delete is scoped to
+// one user; Get and Delete by id are global by design (MemOS: delete by id needs no user).
+type Store interface {
+	// Put inserts memories or replaces those with the same id, all or nothing. Each memory carries
+	// its embedding, whose length must be the store's dimension.
+	Put(ctx context.Context, memories []Memory) error
+	// Get returns the memories with these ids that exist, in the order asked; missing ids are left out.
+	Get(ctx context.Context, ids []string) ([]Memory, error)
+	// Search returns up to q.Limit memories matching q.Filter, most similar to q.Vector first.
+	Search(ctx context.Context, q VectorQuery) ([]Hit, error)
+	// List returns one page of the memories matching q.Filter, newest first (created_at desc, id
+	// desc), and how many match in all.
+	List(ctx context.Context, q ListQuery) (Page, error)
+	// Delete removes the memories with these ids and returns the ids it removed.
+	Delete(ctx context.Context, ids []string) ([]string, error)
+	// DeleteWhere removes every memory matching the filter in the scope and returns their ids.
+	DeleteWhere(ctx context.Context, scope Scope, f Filter) ([]string, error)
+	// Close releases the store. Calls after Close fail.
+	Close() error
+}
+
+// Scope selects one user's memories, optionally only some of their cubes.
+type Scope struct {
+	UserID string
+	// CubeIDs limits the scope to these cubes; empty means all of the user's cubes.
+	CubeIDs []string
+}
+
+// HasCube reports whether cube is inside the scope's cube list (an empty list holds every cube).
+func (s Scope) HasCube(cube string) bool {
+	return len(s.CubeIDs) == 0 || slices.Contains(s.CubeIDs, cube)
+}
+
+// Expiry says how a query treats memories whose expires_at has passed.
+type Expiry int
+
+const (
+	// ExcludeExpired leaves expired memories out (the default: they are forgotten).
+	ExcludeExpired Expiry = iota
+	// IncludeExpired lists them alongside the others.
+	IncludeExpired
+	// OnlyExpired selects only them (for "delete expired memories").
+	OnlyExpired
+)
+
+// Filter narrows a query. The zero Filter matches activated, unexpired memories of any kind.
+type Filter struct {
+	// Kind limits to one kind; empty means both.
+	Kind Kind
+	// Statuses lists the statuses to match; empty means activated only.
+	Statuses []Status
+	// AnyStatus matches every status, ignoring Statuses.
+	AnyStatus bool
+	// ConversationID limits to one conversation when set.
+	ConversationID string
+	// Expiry and Now decide what "expired" means; Now is required unless Expiry is IncludeExpired.
+	Expiry Expiry
+	Now    time.Time
+}
+
+// Match reports whether m passes the filter. Backends may evaluate filters natively, but must agree
+// with Match; the conformance suite checks that they do.
+func (f Filter) Match(m *Memory) bool {
+	if f.Kind != "" && m.Kind != f.Kind {
+		return false
+	}
+	if !f.MatchStatus(m.Status) {
+		return false
+	}
+	if f.ConversationID != "" && m.ConversationID != f.ConversationID {
+		return false
+	}
+	return f.MatchExpiry(m.ExpiresAt)
+}
+
+// MatchStatus reports whether a memory with status s passes the filter's status condition.
+func (f Filter) MatchStatus(s Status) bool {
+	if f.AnyStatus {
+		return true
+	}
+	if len(f.Statuses) == 0 {
+		return s == StatusActivated
+	}
+	return slices.Contains(f.Statuses, s)
+}
+
+// MatchExpiry reports whether a memory expiring at expiresAt (nil: never) passes the filter.
+func (f Filter) MatchExpiry(expiresAt *time.Time) bool {
+	expired := expiresAt != nil && !expiresAt.After(f.Now)
+	switch f.Expiry {
+	case IncludeExpired:
+		return true
+	case OnlyExpired:
+		return expired
+	default:
+		return !expired
+	}
+}
+
+// VectorQuery asks for the memories nearest to a vector.
+type VectorQuery struct {
+	Scope  Scope
+	Filter Filter
+	Vector []float32
+	Limit  int
+}
+
+// Hit is a memory found by a vector query, with its cosine similarity to the query.
+type Hit struct {
+	Memory Memory
+	Score  float64
+}
+
+// ListQuery asks for one page of memories, newest first.
+type ListQuery struct {
+	Scope  Scope
+	Filter Filter
+	Offset int
+	Limit  int
+}
+
+// Page is one page of a listing.
+type Page struct {
+	Memories []Memory
+	// Total counts every memory matching the query, not just this page.
+	Total int
+}

@@ -1,0 +1,41 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/memos-mcp/memos-mcp/memstore"
+)
+
+type deleteMemoryInput struct {
+	MemoryIDs      []string `json:"memory_ids,omitempty" jsonschema:"Delete these memories (any user, any kind). Give this alone."`
+	UserID         string   `json:"user_id,omitempty" jsonschema:"Delete all of this user's memories. Give this (optionally with conversation_id) instead of memory_ids. Never defaulted: a user's memories are only deleted when named."`
+	ConversationID string   `json:"conversation_id,omitempty" jsonschema:"With user_id: delete only this conversation's memories."`
+}
+
+func deleteMemoryTool(d deps) server.ServerTool {
+	return define("delete_memory",
+		"Delete memories permanently and at once. Exactly one way per call: memory_ids (the ids from search_memory or get_memory), "+
+			"or user_id to delete all of a user's memories (with conversation_id: only that conversation's). Confirm with the user first.",
+		annotations{title: "Delete memories", readOnly: false, destructive: true, idempotent: true, ext: false},
+		map[string]prop{"memory_ids": {minItems: intp(1)}},
+		d, d.deleteMemory, deleteMemoryText)
+}
+
+// deleteMemory does not default user_id: deleting everything of the configured user because an
+// argument was left out would be the worst possible surprise.
+func (d deps) deleteMemory(ctx context.Context, in deleteMemoryInput) (memstore.DeleteResult, error) {
+	return d.core.Delete(ctx, memstore.DeleteRequest{MemoryIDs: in.MemoryIDs, UserID: in.UserID, ConversationID: in.ConversationID})
+}
+
+func deleteMemoryText(r memstore.DeleteResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Deleted %s.", plural(r.DeletedCount, "memory", "memories"))
+	if len(r.NotFoundIDs) > 0 {
+		fmt.Fprintf(&b, " Not found (already deleted or never existed): %s.", strings.Join(r.NotFoundIDs, ", "))
+	}
+	return b.String()
+}
