@@ -235,14 +235,16 @@ func conflictsWith(old *Memory, p PreferenceStatement, correction bool, correcte
 	if !correction || old.Polarity != p.Polarity {
 		return false
 	}
-	if old.Topic != "" && normalizeText(old.Topic) == normalizeText(p.Topic) {
-		return true // "wrong, actually I like mangosteen" replaces the other fruit
-	}
+	// A correction targets what the corrected turn relied on: the memories retrieved for it, and the
+	// preferences its answer repeated ("你喜欢苹果" → the apple preference).
 	if slices.Contains(retrieved, old.ID) {
 		return true
 	}
-	// The answer being corrected repeated this preference's object.
-	return old.Key != "" && corrected != "" && strings.Contains(strings.ToLower(corrected), strings.ToLower(old.Key))
+	if corrected != "" || len(retrieved) > 0 {
+		return old.Key != "" && corrected != "" && strings.Contains(strings.ToLower(corrected), strings.ToLower(old.Key))
+	}
+	// Without that context, "wrong, actually I like mangosteen" replaces the preference on the same topic.
+	return old.Topic != "" && normalizeText(old.Topic) == normalizeText(p.Topic)
 }
 
 // correctedText is what the assistant said last in the history: the answer a feedback corrects.

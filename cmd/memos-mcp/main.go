@@ -19,6 +19,9 @@ import (
 var version = "dev"
 
 func main() {
+	// A client that closes its end of stderr (some do on shutdown) must not kill the server with
+	// SIGPIPE while it logs its last lines; the failed write is simply dropped.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -136,9 +136,9 @@ func features(text string) map[feature]int {
 				counts[feature{"d:" + string([]rune{prevRune, r}), weightBigram}]++
 			}
 			prevRune = r
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'':
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’':
 			prevRune = -1
-			if r == '\'' {
+			if r == '\'' || r == '’' {
 				continue // "don't" and "dont" are the same word
 			}
 			word = append(word, r)

@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -29,7 +30,7 @@ func (Rules) Preferences(text string) []memstore.PreferenceStatement {
 
 // IsCorrection implements memstore.Rules.
 func (Rules) IsCorrection(text string) bool {
-	lower := strings.ToLower(text)
+	lower := strings.ToLower(strings.ReplaceAll(text, "’", "'"))
 	for _, m := range correctionMarkersZH {
 		if strings.Contains(text, m) {
 			return true
@@ -103,9 +104,17 @@ func hasCJK(s string) bool {
 // ---- Chinese ----
 
 var (
-	zhQuestionWords = []string{"什么", "哪", "谁", "吗", "怎么", "如何", "为什么", "几", "多少", "是否", "么？"}
-	zhLeading       = []string{"但是", "可是", "不过", "而且", "并且", "另外", "还有", "其实", "实际上", "事实上",
+	// Question words; bare 哪 and 几 are left out because they also occur in names and words
+	// (哪吒, 几何, 茶几), and 吗/呢 count only at the end of a sentence.
+	zhQuestionWords = []string{"什么", "哪里", "哪儿", "哪个", "哪些", "哪种", "谁", "怎么", "如何", "为什么", "多少",
+		"几个", "几点", "几岁", "是否", "是不是", "有没有", "喜不喜欢", "爱不爱"}
+	zhQuestionEnds = []string{"吗", "呢", "么"}
+	zhLeading      = []string{"但是", "可是", "不过", "而且", "并且", "另外", "还有", "其实", "实际上", "事实上",
 		"说实话", "老实说", "错啦", "错了", "不对", "但", "而", "且", "就是", "所以", "然后", "对了", "哦", "嗯", "啊"}
+	// Time and frequency words that may precede the subject: "夏天我喜欢吃西瓜". Past-time words
+	// (以前, 小时候) are left out on purpose: a past preference is not a current one.
+	zhTimePrefixes = []string{"现在", "最近", "平时", "平常", "一般", "通常", "夏天", "冬天", "春天", "秋天", "周末",
+		"早上", "晚上", "中午", "每天", "工作日", "在家"}
 	zhSubjects = []string{"我们", "我"}
 	zhAdverbs  = []string{"非常", "特别", "真的", "超级", "十分", "比较", "一直", "向来", "从小就", "确实", "其实",
 		"实际上", "尤其", "最", "很", "超", "也", "还", "都", "更", "挺", "蛮", "就", "真", "好"}
@@ -113,14 +122,14 @@ var (
 		"从不", "没那么", "不"}
 	// Verbs ordered longest first so "爱吃" wins over "爱".
 	zhLikeVerbs    = []string{"更喜欢", "最喜欢", "喜欢", "偏好", "偏爱", "喜爱", "钟爱", "热爱", "迷上了", "爱上了", "倾向于", "爱吃", "爱喝", "爱看", "爱听", "爱玩", "爱"}
-	zhDislikeVerbs = []string{"讨厌", "厌恶", "反感", "受不了", "不吃", "不喝"}
+	zhDislikeVerbs = []string{"讨厌", "厌恶", "反感", "受不了", "从来不吃", "从不吃", "从来不喝", "从不喝", "不吃", "不喝"}
 	zhWantVerbs    = []string{"想要", "希望"}
 	zhActivity     = []string{"吃", "喝", "听", "看", "玩", "用", "去", "穿", "读"}
 	zhTrailing     = []string{"了", "啦", "呀", "啊", "哦", "呢", "吧", "的", "哈"}
 )
 
 func chinesePreferences(s sentence) []memstore.PreferenceStatement {
-	if s.question || containsAny(s.text, zhQuestionWords) {
+	if s.question || containsAny(s.text, zhQuestionWords) || hasAnySuffix(strings.TrimSpace(s.text), zhQuestionEnds) {
 		return nil
 	}
 	var out []memstore.PreferenceStatement
@@ -128,6 +137,7 @@ func chinesePreferences(s sentence) []memstore.PreferenceStatement {
 	for _, clause := range splitZHClauses(s.text) {
 		c := strings.TrimSpace(clause)
 		c = trimPrefixes(c, zhLeading)
+		c = trimPrefixes(c, zhTimePrefixes)
 		hasSubject := false
 		if rest, ok := cutAnyPrefix(c, zhSubjects); ok {
 			c, hasSubject, userSubject = rest, true, true
@@ -209,8 +219,8 @@ func parseZHPredicate(c string) (memstore.PreferenceStatement, bool) {
 		}
 	}
 	object = strings.TrimPrefix(object, "是")
-	object = trimSuffixes(strings.TrimSpace(object), zhTrailing)
-	if object == "" || len([]rune(object)) > 40 || strings.ContainsAny(object, "你您") {
+	object = strings.TrimSpace(trimSuffixes(strings.TrimSpace(object), zhTrailing))
+	if object == "" || slices.Contains(zhTrailing, object) || slices.Contains(zhActivity, object) || !hasContent(object) || len([]rune(object)) > 40 || strings.ContainsAny(object, "你您") {
 		return memstore.PreferenceStatement{}, false
 	}
 	key := object
@@ -251,9 +261,6 @@ var (
 		{[]string{"can't", "stand"}, memstore.Dislike, "can't stand"},
 		{[]string{"cant", "stand"}, memstore.Dislike, "can't stand"},
 		{[]string{"cannot", "stand"}, memstore.Dislike, "cannot stand"},
-		{[]string{"do", "not", "like"}, memstore.Dislike, "does not like"},
-		{[]string{"do", "not", "want"}, memstore.Dislike, "does not want"},
-		{[]string{"do", "not", "enjoy"}, memstore.Dislike, "does not enjoy"},
 		{[]string{"am", "not", "a", "fan", "of"}, memstore.Dislike, "is not a fan of"},
 		{[]string{"am", "not", "into"}, memstore.Dislike, "is not into"},
 		{[]string{"am", "a", "big", "fan", "of"}, memstore.Like, "is a big fan of"},
@@ -414,46 +421,58 @@ func expandContractions(ws []enWord) []enWord {
 }
 
 func parseENPredicate(ws []enWord) (memstore.PreferenceStatement, bool) {
-	var adverbs []string
-	for len(ws) > 0 && enAdverbs[ws[0].lower] && !(ws[0].lower == "do" && len(ws) > 1 && ws[1].lower == "not") {
-		if ws[0].lower != "do" { // emphatic "I do like" reads "the user likes"
-			adverbs = append(adverbs, ws[0].lower)
+	var adverbs []string // in the order said, the negation among them: "does not really like"
+	skipAdverbs := func() {
+		for len(ws) > 0 && enAdverbs[ws[0].lower] && !(ws[0].lower == "do" && len(ws) > 1 && ws[1].lower == "not") {
+			if ws[0].lower != "do" { // emphatic "I do like" reads "the user likes"
+				adverbs = append(adverbs, ws[0].lower)
+			}
+			ws = ws[1:]
 		}
-		ws = ws[1:]
 	}
-	negated := false
-	if len(ws) > 0 && (ws[0].lower == "never") {
-		negated, ws = true, ws[1:]
+	skipAdverbs()
+	// Negation: "do not (really) like", "never like".
+	negation := ""
+	switch {
+	case hasWordPrefix(ws, []string{"do", "not"}):
+		negation, ws = "does not", ws[2:]
+		adverbs = append(adverbs, negation)
+	case hasWordPrefix(ws, []string{"never"}):
+		negation, ws = "never", ws[1:]
+		adverbs = append(adverbs, negation)
+	}
+	if negation != "" {
+		skipAdverbs()
 	}
 	for _, p := range enPhrases {
 		if !hasWordPrefix(ws, p.words) {
 			continue
 		}
 		rest := ws[len(p.words):]
-		// "really like" after the verb start ("do not really like") keeps working.
 		for len(rest) > 0 && enAdverbs[rest[0].lower] && rest[0].lower != "do" {
 			rest = rest[1:]
 		}
 		object := trimENObject(rest)
-		if len(object) == 0 || len(object) > 12 || isRequestObject(object) {
+		if len(object) == 0 || len(object) > 12 || isRequestObject(object) || onlyStopwords(object) {
 			return memstore.PreferenceStatement{}, false
 		}
 		// "I want to book a flight" is a task, not a preference.
 		if p.polarity == memstore.Want && object[0].lower == "to" {
 			return memstore.PreferenceStatement{}, false
 		}
-		polarity := p.polarity
-		verb := p.third
-		if negated {
-			verb = "never " + strings.TrimSuffix(strings.TrimSuffix(p.third, "es"), "s")
-			if p.third == "likes" || p.third == "loves" || p.third == "hates" {
-				verb = "never " + strings.TrimSuffix(p.third, "s")
+		polarity, verb := p.polarity, p.third
+		if negation != "" {
+			// Not disliking something is not a preference either way; not liking or wanting it is a dislike.
+			if polarity == memstore.Dislike || len(p.words) > 1 {
+				return memstore.PreferenceStatement{}, false
 			}
-			if polarity == memstore.Like || polarity == memstore.Want {
-				polarity = memstore.Dislike
+			polarity = memstore.Dislike
+			if negation == "does not" {
+				verb = p.words[0]
 			}
 		}
-		sentence := "The user " + strings.Join(append(adverbs, verb), " ") + " " + thirdPersonObject(object)
+		words := append(adverbs, verb)
+		sentence := "The user " + strings.Join(words, " ") + " " + thirdPersonObject(object)
 		key := objectKey(object)
 		return memstore.PreferenceStatement{
 			Sentence: sentence,
@@ -463,6 +482,16 @@ func parseENPredicate(ws []enWord) (memstore.PreferenceStatement, bool) {
 		}, true
 	}
 	return memstore.PreferenceStatement{}, false
+}
+
+// onlyStopwords reports whether an object has no content word ("I like a").
+func onlyStopwords(ws []enWord) bool {
+	for _, w := range ws {
+		if w.lower != "," && !stopwords[w.lower] {
+			return false
+		}
+	}
+	return true
 }
 
 // parseFavorite reads "my favorite TOPIC is OBJECT".
@@ -484,7 +513,7 @@ func parseFavorite(ws []enWord) (memstore.PreferenceStatement, bool) {
 				topic = t
 			}
 			return memstore.PreferenceStatement{
-				Sentence: "The user's favorite " + joinOrig(topicWords) + " is " + thirdPersonObject(object),
+				Sentence: "The user's favorite " + joinOrig(topicWords) + " " + ws[i].lower + " " + thirdPersonObject(object),
 				Object:   key,
 				Topic:    topic,
 				Polarity: memstore.Like,
@@ -546,19 +575,23 @@ func objectKey(object []enWord) string {
 
 // thirdPersonObject rewrites first-person words in the object: "my coffee" → "their coffee".
 func thirdPersonObject(object []enWord) string {
-	parts := make([]string, len(object))
-	for i, w := range object {
+	parts := make([]string, 0, len(object))
+	for _, w := range object {
 		switch w.lower {
+		case ",":
+			if len(parts) > 0 {
+				parts[len(parts)-1] += ","
+			}
 		case "my":
-			parts[i] = "their"
+			parts = append(parts, "their")
 		case "me":
-			parts[i] = "them"
+			parts = append(parts, "them")
 		case "myself":
-			parts[i] = "themselves"
+			parts = append(parts, "themselves")
 		case "mine":
-			parts[i] = "theirs"
+			parts = append(parts, "theirs")
 		default:
-			parts[i] = w.orig
+			parts = append(parts, w.orig)
 		}
 	}
 	return strings.Join(parts, " ")
@@ -603,6 +636,25 @@ func joinLower(ws []enWord) string {
 func containsAny(s string, subs []string) bool {
 	for _, sub := range subs {
 		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasAnySuffix(s string, suffixes []string) bool {
+	for _, suf := range suffixes {
+		if strings.HasSuffix(s, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasContent reports whether s has a letter or digit (an object of only particles or symbols is none).
+func hasContent(s string) bool {
+	for _, r := range s {
+		if (unicode.IsLetter(r) || unicode.IsDigit(r)) && r != unicode.ReplacementChar {
 			return true
 		}
 	}

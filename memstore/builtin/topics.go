@@ -81,10 +81,19 @@ func topicOf(object string) string {
 		return ""
 	}
 	if hasCJK(lower) {
+		// A Chinese compound's head comes last (草莓蛋糕 is a cake, not a strawberry), so the match
+		// ending latest wins; among matches ending at the same place, the longest (古典音乐 over 音乐).
+		best, bestEnd := "", -1
 		for _, w := range topicWords {
-			if hasCJK(w) && strings.Contains(lower, w) {
-				return topicOfWord[w]
+			if !hasCJK(w) {
+				continue
 			}
+			if i := strings.LastIndex(lower, w); i >= 0 && i+len(w) > bestEnd {
+				best, bestEnd = w, i+len(w)
+			}
+		}
+		if best != "" {
+			return topicOfWord[best]
 		}
 		return lower
 	}
