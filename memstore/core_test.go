@@ -41,7 +41,7 @@ type env struct {
 }
 
 // newEnv returns a Core over a fresh embedded store, with the built-in embedder and rules.
-func newEnv(t *testing.T, llm memstore.LLM) env {
+func newEnv(t testing.TB, llm memstore.LLM) env {
 	t.Helper()
 	emb := builtin.Embedder{}
 	store, err := embedded.Open(t.TempDir(), emb.Identity(), embedded.Options{})

@@ -432,3 +432,46 @@ func TestSecondProcessOnSameDataDirFailsClearly(t *testing.T) {
 		t.Fatalf("second process: err %v, output %s", err, out)
 	}
 }
+
+func TestStdioStopsCleanlyOnSIGTERM(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(binary, "--data-dir", t.TempDir(), "--log-format", "json")
+			stdin, err := cmd.StdinPipe() // kept open: the server is idle, waiting for a client message
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stdin.Close()
+			stderr := &syncBuffer{}
+			cmd.Stderr = stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			deadline := time.Now().Add(20 * time.Second)
+			for !strings.Contains(stderr.String(), "memos-mcp starting") {
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					t.Fatalf("server did not start:\n%s", stderr)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("exit after %v: %v\n%s", sig, err, stderr)
+				}
+			case <-time.After(15 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("no exit 15 s after %v", sig)
+			}
+			if !strings.Contains(stderr.String(), "memos-mcp stopped") {
+				t.Fatalf("no clean stop in the log:\n%s", stderr)
+			}
+		})
+	}
+}

@@ -71,13 +71,10 @@ func encodeRecord(m *memstore.Memory) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("memory %s: encode: %w", m.ID, err)
 	}
-	var expires int64
-	if m.ExpiresAt != nil {
-		expires = m.ExpiresAt.UnixNano()
-	}
+	expires := expiryNanos(m.ExpiresAt)
 	buf := make([]byte, 0, 64+len(m.UserID)+len(m.CubeID)+len(m.ConversationID)+4*len(m.Embedding)+len(body))
 	buf = append(buf, recordFormat)
-	buf = binary.AppendVarint(buf, m.CreatedAt.UnixNano())
+	buf = binary.AppendVarint(buf, nanos(m.CreatedAt))
 	buf = binary.AppendVarint(buf, expires)
 	buf = append(buf, kind, status)
 	for _, s := range []string{m.UserID, m.CubeID, m.ConversationID} {
@@ -138,7 +135,7 @@ func decodeHeader(b []byte, vec []float32) (header, []float32, int, error) {
 	}
 	h.user, h.cube, h.conv = strs[0], strs[1], strs[2]
 	dim := uvarint()
-	if p < 0 || uint64(len(b)-p) < dim*4 {
+	if p < 0 || dim > uint64(len(b)-p)/4 { // divide rather than multiply: dim*4 can overflow
 		return h, vec, 0, errCorrupt
 	}
 	for i := 0; i < int(dim); i++ {
@@ -162,9 +159,32 @@ func decodeRecord(b []byte) (memstore.Memory, error) {
 	return m, nil
 }
 
-func unixNano(t *time.Time) int64 {
+// Unix nanoseconds only reach from 1678 to 2262; times beyond are clamped (an expiry in 9999 is
+// "far in the future", not an overflowed date in the past).
+var (
+	minNanoTime = time.Unix(0, math.MinInt64+1)
+	maxNanoTime = time.Unix(0, math.MaxInt64)
+)
+
+// nanos returns t in Unix nanoseconds, clamped to the representable range.
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanoTime):
+		return math.MinInt64 + 1
+	case t.After(maxNanoTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// expiryNanos encodes an optional expiry: 0 means never, so an expiry at exactly the epoch is
+// moved one nanosecond later.
+func expiryNanos(t *time.Time) int64 {
 	if t == nil {
 		return 0
 	}
-	return t.UnixNano()
+	if n := nanos(*t); n != 0 {
+		return n
+	}
+	return 1
 }

@@ -160,9 +160,9 @@ func matches(e *entry, f memstore.Filter) bool {
 	case memstore.IncludeExpired:
 		return true
 	case memstore.OnlyExpired:
-		return e.expires != 0 && e.expires <= f.Now.UnixNano()
+		return e.expires != 0 && e.expires <= nanos(f.Now)
 	default:
-		return e.expires == 0 || e.expires > f.Now.UnixNano()
+		return e.expires == 0 || e.expires > nanos(f.Now)
 	}
 }
 
@@ -293,6 +293,7 @@ func dotProduct(a, b []float32) float32 {
 
 // list returns the ids of one page of entries passing f, newest first, and the total.
 func (x *index) list(scope memstore.Scope, f memstore.Filter, offset, limit int) ([][16]byte, int) {
+	offset = max(offset, 0)
 	parts := x.parts(scope, f)
 	total := 0
 	for _, p := range parts {

@@ -167,7 +167,7 @@ func (s *Store) Put(ctx context.Context, memories []memstore.Memory) error {
 			return fmt.Errorf("put: %w", err)
 		}
 		batch = append(batch, prepared{id: id, vec: m.Embedding, record: record, h: header{
-			created: m.CreatedAt.UnixNano(), expires: unixNano(m.ExpiresAt), kind: m.Kind, status: m.Status,
+			created: nanos(m.CreatedAt), expires: expiryNanos(m.ExpiresAt), kind: m.Kind, status: m.Status,
 			user: m.UserID, cube: m.CubeID, conv: m.ConversationID,
 		}})
 	}
