@@ -18,8 +18,9 @@ import (
 // does not pay for JSON.
 //
 //	byte     format (recordFormat)
-//	varint   created_at, unix nanoseconds
-//	varint   expires_at, unix nanoseconds (0: never)
+//	varint   created_at, unix seconds; uvarint nanoseconds
+//	byte     1 if expires_at follows, else 0
+//	varint   expires_at, unix seconds; uvarint nanoseconds (only when present)
 //	byte     kind (0 fact, 1 preference)
 //	byte     status (0 activated, 1 archived, 2 deleted)
 //	uvarint+ user_id, cube_id, conversation_id (length-prefixed)
@@ -29,9 +30,22 @@ const recordFormat = 1
 
 var errCorrupt = errors.New("corrupt record")
 
+// stamp is an exact point in time, ordered; (seconds, nanoseconds) covers every time.Time, where
+// Unix nanoseconds alone would overflow outside 1678–2262.
+type stamp struct {
+	sec  int64
+	nsec int32
+}
+
+func stampOf(t time.Time) stamp { return stamp{sec: t.Unix(), nsec: int32(t.Nanosecond())} }
+
+func (a stamp) before(b stamp) bool { return a.sec < b.sec || a.sec == b.sec && a.nsec < b.nsec }
+
 // header is the part of a record the index keeps in memory.
 type header struct {
-	created, expires int64
+	created          stamp
+	expires          stamp
+	hasExpiry        bool
 	kind             memstore.Kind
 	status           memstore.Status
 	user, cube, conv string
@@ -71,11 +85,19 @@ func encodeRecord(m *memstore.Memory) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("memory %s: encode: %w", m.ID, err)
 	}
-	expires := expiryNanos(m.ExpiresAt)
 	buf := make([]byte, 0, 64+len(m.UserID)+len(m.CubeID)+len(m.ConversationID)+4*len(m.Embedding)+len(body))
 	buf = append(buf, recordFormat)
-	buf = binary.AppendVarint(buf, nanos(m.CreatedAt))
-	buf = binary.AppendVarint(buf, expires)
+	created := stampOf(m.CreatedAt)
+	buf = binary.AppendVarint(buf, created.sec)
+	buf = binary.AppendUvarint(buf, uint64(created.nsec))
+	if m.ExpiresAt == nil {
+		buf = append(buf, 0)
+	} else {
+		expires := stampOf(*m.ExpiresAt)
+		buf = append(buf, 1)
+		buf = binary.AppendVarint(buf, expires.sec)
+		buf = binary.AppendUvarint(buf, uint64(expires.nsec))
+	}
 	buf = append(buf, kind, status)
 	for _, s := range []string{m.UserID, m.CubeID, m.ConversationID} {
 		buf = binary.AppendUvarint(buf, uint64(len(s)))
@@ -114,11 +136,26 @@ func decodeHeader(b []byte, vec []float32) (header, []float32, int, error) {
 		p += n
 		return v
 	}
-	h.created = varint()
-	if p < 0 {
+	readStamp := func() stamp {
+		sec := varint()
+		if p < 0 {
+			return stamp{}
+		}
+		nsec := uvarint()
+		if nsec >= 1e9 {
+			p = -1
+		}
+		return stamp{sec: sec, nsec: int32(nsec)}
+	}
+	h.created = readStamp()
+	if p < 0 || p >= len(b) || b[p] > 1 {
 		return h, vec, 0, errCorrupt
 	}
-	h.expires = varint()
+	h.hasExpiry = b[p] == 1
+	p++
+	if h.hasExpiry {
+		h.expires = readStamp()
+	}
 	if p < 0 || p+2 > len(b) || int(b[p]) >= len(kindCodes) || int(b[p+1]) >= len(statusCodes) {
 		return h, vec, 0, errCorrupt
 	}
@@ -157,34 +194,4 @@ func decodeRecord(b []byte) (memstore.Memory, error) {
 	}
 	m.Embedding = vec
 	return m, nil
-}
-
-// Unix nanoseconds only reach from 1678 to 2262; times beyond are clamped (an expiry in 9999 is
-// "far in the future", not an overflowed date in the past).
-var (
-	minNanoTime = time.Unix(0, math.MinInt64+1)
-	maxNanoTime = time.Unix(0, math.MaxInt64)
-)
-
-// nanos returns t in Unix nanoseconds, clamped to the representable range.
-func nanos(t time.Time) int64 {
-	switch {
-	case t.Before(minNanoTime):
-		return math.MinInt64 + 1
-	case t.After(maxNanoTime):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-// expiryNanos encodes an optional expiry: 0 means never, so an expiry at exactly the epoch is
-// moved one nanosecond later.
-func expiryNanos(t *time.Time) int64 {
-	if t == nil {
-		return 0
-	}
-	if n := nanos(*t); n != 0 {
-		return n
-	}
-	return 1
 }

@@ -5,6 +5,7 @@ import (
 	"container/heap"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/memos-mcp/memos-mcp/memstore"
 )
@@ -40,13 +41,14 @@ type part struct {
 }
 
 type entry struct {
-	id      [16]byte
-	created int64
-	expires int64
-	status  memstore.Status
-	conv    string
-	part    *part
-	row     int
+	id        [16]byte
+	created   stamp
+	expires   stamp
+	hasExpiry bool
+	status    memstore.Status
+	conv      string
+	part      *part
+	row       int
 }
 
 func newIndex(dim int) *index {
@@ -58,7 +60,7 @@ func (x *index) len() int { return len(x.byID) }
 // less orders entries by (created, id) ascending.
 func less(a, b *entry) bool {
 	if a.created != b.created {
-		return a.created < b.created
+		return a.created.before(b.created)
 	}
 	return bytes.Compare(a.id[:], b.id[:]) < 0
 }
@@ -79,7 +81,7 @@ func (x *index) put(id [16]byte, h header, vec []float32) {
 		p = &part{user: h.user, key: key, statusCount: make(map[memstore.Status]int)}
 		parts[key] = p
 	}
-	e := &entry{id: id, created: h.created, expires: h.expires, status: h.status, conv: h.conv, part: p}
+	e := &entry{id: id, created: h.created, expires: h.expires, hasExpiry: h.hasExpiry, status: h.status, conv: h.conv, part: p}
 	i := len(p.order)
 	if i > 0 && less(e, p.order[i-1]) {
 		i = sort.Search(len(p.order), func(j int) bool { return less(e, p.order[j]) })
@@ -89,7 +91,7 @@ func (x *index) put(id [16]byte, h header, vec []float32) {
 	p.rows = append(p.rows, e)
 	p.vecs = append(p.vecs, vec...)
 	p.statusCount[h.status]++
-	if h.expires != 0 {
+	if h.hasExpiry {
 		p.expiring++
 	}
 	x.byID[id] = e
@@ -118,7 +120,7 @@ func (x *index) remove(id [16]byte) bool {
 	p.rows = p.rows[:last]
 	p.vecs = p.vecs[:last*x.dim]
 	p.statusCount[e.status]--
-	if e.expires != 0 {
+	if e.hasExpiry {
 		p.expiring--
 	}
 	if len(p.order) == 0 {
@@ -160,10 +162,15 @@ func matches(e *entry, f memstore.Filter) bool {
 	case memstore.IncludeExpired:
 		return true
 	case memstore.OnlyExpired:
-		return e.expires != 0 && e.expires <= nanos(f.Now)
+		return e.expired(f.Now)
 	default:
-		return e.expires == 0 || e.expires > nanos(f.Now)
+		return !e.expired(f.Now)
 	}
+}
+
+// expired reports whether e has an expiry at or before now (as memstore.Memory.Expired).
+func (e *entry) expired(now time.Time) bool {
+	return e.hasExpiry && !stampOf(now).before(e.expires)
 }
 
 // matchesAll reports whether every entry of p passes f, so counts and offsets need no scan.

@@ -166,10 +166,14 @@ func (s *Store) Put(ctx context.Context, memories []memstore.Memory) error {
 		if err != nil {
 			return fmt.Errorf("put: %w", err)
 		}
-		batch = append(batch, prepared{id: id, vec: m.Embedding, record: record, h: header{
-			created: nanos(m.CreatedAt), expires: expiryNanos(m.ExpiresAt), kind: m.Kind, status: m.Status,
+		h := header{
+			created: stampOf(m.CreatedAt), kind: m.Kind, status: m.Status,
 			user: m.UserID, cube: m.CubeID, conv: m.ConversationID,
-		}})
+		}
+		if m.ExpiresAt != nil {
+			h.expires, h.hasExpiry = stampOf(*m.ExpiresAt), true
+		}
+		batch = append(batch, prepared{id: id, vec: m.Embedding, record: record, h: h})
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
