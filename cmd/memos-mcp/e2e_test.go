@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -392,6 +393,21 @@ func TestHTTPSeedScenario(t *testing.T) {
 	dataDir := t.TempDir()
 	s := startHTTP(t, dataDir)
 	seedScenario(t, s.client(t))
+
+	// /healthz answers on the same listener.
+	resp, err := http.Get(strings.TrimSuffix(s.url, "/mcp") + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var health struct {
+		Status   string `json:"status"`
+		Memories int    `json:"memories"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&health)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || health.Status != "ok" || health.Memories == 0 {
+		t.Fatalf("healthz: %d %+v %v", resp.StatusCode, health, err)
+	}
 
 	// Two clients at once share the server (stdio can serve only one).
 	a, b := s.client(t), s.client(t)
