@@ -82,21 +82,25 @@ func (c *Core) AddMessages(ctx context.Context, req AddRequest) (AddResult, erro
 	if err := c.checkAdd(&req, now); err != nil {
 		return AddResult{}, err
 	}
-	res := AddResult{Mode: ModeFast, Memories: []AddedMemory{}, Duplicates: []Duplicate{}}
-	switch {
-	case req.Mode == ModeFine && c.llm == nil:
-		res.Notes = append(res.Notes, "mode fine needs a generation model and none is configured, so the messages were stored in fast mode (verbatim windows and rule-based preferences)")
-	case req.Mode == ModeFine:
-		// The model-based extractor arrives with the Ollama integration; until then fine mode stores
-		// the same memories fast mode does, and says so.
-		res.Notes = append(res.Notes, "fine extraction is not available in this build, so the messages were stored in fast mode")
-	}
+	res := AddResult{Mode: req.Mode, Memories: []AddedMemory{}, Duplicates: []Duplicate{}}
 	for i := range req.Messages {
 		if req.Messages[i].ChatTime.IsZero() {
 			req.Messages[i].ChatTime = now
 		}
 	}
-	drafts := c.fastDrafts(req, now)
+	var drafts []draft
+	switch {
+	case req.Mode == ModeFine && c.llm == nil:
+		res.Mode = ModeFast
+		res.Notes = append(res.Notes, "mode fine needs a generation model and none is configured, so the messages were stored in fast mode (verbatim windows and rule-based preferences)")
+		drafts = c.fastDrafts(req, now)
+	case req.Mode == ModeFine:
+		var notes []string
+		drafts, notes = c.fineDrafts(ctx, req, now)
+		res.Notes = append(res.Notes, notes...)
+	default:
+		drafts = c.fastDrafts(req, now)
+	}
 	stored, dups, err := c.storeDrafts(ctx, req.UserID, drafts)
 	if err != nil {
 		return AddResult{}, err
@@ -105,7 +109,14 @@ func (c *Core) AddMessages(ctx context.Context, req AddRequest) (AddResult, erro
 		res.Memories = append(res.Memories, added(m))
 	}
 	res.Duplicates = append(res.Duplicates, dups...)
-	c.log.Debug().Str("user", req.UserID).Int("stored", len(stored)).Int("duplicates", len(dups)).Msg("add_message")
+	if c.messages != nil && req.ConversationID != "" {
+		if err := c.messages.AppendMessages(ctx, req.UserID, req.ConversationID, req.Messages); err != nil {
+			// The memories are stored; only the conversation's transcript is incomplete.
+			c.log.Warn().Err(err).Str("user", req.UserID).Msg("add_message: could not log the conversation")
+			res.Notes = append(res.Notes, "the memories were stored, but the conversation transcript could not be saved: "+err.Error())
+		}
+	}
+	c.log.Debug().Str("user", req.UserID).Str("mode", res.Mode).Int("stored", len(stored)).Int("duplicates", len(dups)).Msg("add_message")
 	return res, nil
 }
 
@@ -194,30 +205,38 @@ type draft struct {
 // fastDrafts builds the fast-mode memories of a request: one fact per window, one preference per
 // explicit preference statement in a user message.
 func (c *Core) fastDrafts(req AddRequest, now time.Time) []draft {
+	var out []draft
+	for _, w := range windows(req.Messages, WindowTokens) {
+		out = append(out, c.fastWindowDrafts(req, w, now)...)
+	}
+	return out
+}
+
+// fastWindowDrafts builds the fast-mode memories of one window. Preferences are taken from the
+// window's user messages, except a first message repeated from the previous window.
+func (c *Core) fastWindowDrafts(req AddRequest, w window, now time.Time) []draft {
 	base := Memory{
 		UserID: req.UserID, CubeID: req.CubeID, ConversationID: req.ConversationID,
 		Info: req.Info, Status: StatusActivated, CreatedAt: now, UpdatedAt: now, ExpiresAt: req.ExpiresAt,
 	}
 	tags := append([]string{TagFast}, req.Tags...)
-	var out []draft
-	for _, w := range windows(req.Messages, WindowTokens) {
-		m := base
-		m.Kind, m.MemoryType = KindFact, LongTermMemory
-		if w.userOnly() {
-			m.MemoryType = UserMemory
-		}
-		m.Content = w.text()
-		m.Tags = tags
-		m.Confidence = 0.99
-		m.Sources = sourcesOf("chat", w.messages)
-		out = append(out, draft{m: m, embedText: m.Content})
+	m := base
+	m.Kind, m.MemoryType = KindFact, LongTermMemory
+	if w.userOnly() {
+		m.MemoryType = UserMemory
 	}
-	for _, msg := range req.Messages {
-		if msg.Role != RoleUser {
+	m.Content = w.text()
+	m.Tags = tags
+	m.Confidence = 0.99
+	m.Sources = sourcesOf("chat", w.messages)
+	out := []draft{{m: m, embedText: EmbedText(&m)}}
+	for i, msg := range w.messages {
+		if msg.Role != RoleUser || (i == 0 && w.repeated) {
 			continue
 		}
 		for _, p := range c.rules.Preferences(msg.Content) {
-			out = append(out, draft{m: preferenceMemory(base, p, msg, "chat", tags), embedText: p.Sentence + "\n" + msg.Content})
+			pm := preferenceMemory(base, p, msg, "chat", tags)
+			out = append(out, draft{m: pm, embedText: EmbedText(&pm)})
 		}
 	}
 	return out

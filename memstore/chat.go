@@ -21,12 +21,16 @@ const (
 
 // ChatRequest asks for an answer that uses the user's memories.
 type ChatRequest struct {
-	UserID             string
-	ConversationID     string // empty: a new conversation id is made and returned
-	Query              string
-	SystemPrompt       string // may contain {memories}; empty: the built-in prompt
-	History            []Message
-	TopK               *int
+	UserID         string
+	ConversationID string // empty: a new conversation id is made and returned
+	Query          string
+	SystemPrompt   string // may contain {memories}; empty: the built-in prompt
+	// History is the conversation so far; when empty, the server's transcript of ConversationID is used.
+	History []Message
+	TopK    *int
+	// Threshold is the relevance a fact needs to enter the prompt (default 0.5); when fewer than
+	// three facts pass, the three best are used.
+	Threshold          *float64
 	IncludePreference  *bool
 	AddMessageOnAnswer *bool // default true: remember the question and the answer
 	Model              string
@@ -66,7 +70,7 @@ func (c *Core) Chat(ctx context.Context, req ChatRequest) (ChatResult, error) {
 	if err != nil {
 		return ChatResult{}, fmt.Errorf("recall memories: %w", err)
 	}
-	facts := aboveThreshold(found.Memories)
+	facts := aboveThreshold(found.Memories, *req.Threshold)
 	prefs := found.Preferences
 	system, err := systemPrompt(req.SystemPrompt, req.Query, facts, prefs, c.clock())
 	if err != nil {
@@ -74,6 +78,11 @@ func (c *Core) Chat(ctx context.Context, req ChatRequest) (ChatResult, error) {
 	}
 	msgs := []LLMMessage{{Role: RoleSystem, Content: system}}
 	history := req.History
+	if len(history) == 0 && c.messages != nil {
+		if history, err = c.messages.RecentMessages(ctx, req.UserID, req.ConversationID, chatHistoryLimit); err != nil {
+			return ChatResult{}, fmt.Errorf("read the conversation so far: %w", err)
+		}
+	}
 	if len(history) > chatHistoryLimit {
 		history = history[len(history)-chatHistoryLimit:]
 	}
@@ -94,14 +103,22 @@ func (c *Core) Chat(ctx context.Context, req ChatRequest) (ChatResult, error) {
 	for _, h := range append(append([]SearchHit{}, facts...), prefs...) {
 		res.MemoriesUsed = append(res.MemoriesUsed, UsedMemory{ID: h.ID, Memory: h.Text(), Kind: h.Kind, Score: h.Score})
 	}
-	if *req.AddMessageOnAnswer && res.Response != "" {
-		now := c.clock()
-		_, err := c.AddMessages(ctx, AddRequest{UserID: req.UserID, ConversationID: req.ConversationID, Mode: ModeFast,
-			Messages: []Message{{Role: RoleUser, Content: req.Query, ChatTime: now}, {Role: RoleAssistant, Content: res.Response, ChatTime: now}}})
-		if err != nil {
+	if res.Response == "" {
+		return res, nil
+	}
+	now := c.clock()
+	turn := []Message{{Role: RoleUser, Content: req.Query, ChatTime: now}, {Role: RoleAssistant, Content: res.Response, ChatTime: now}}
+	// The turn is remembered in fast mode: the answer is not held up by a second model call.
+	if *req.AddMessageOnAnswer {
+		if _, err := c.AddMessages(ctx, AddRequest{UserID: req.UserID, ConversationID: req.ConversationID, Mode: ModeFast, Messages: turn}); err != nil {
 			// The answer is still good; say the turn was not remembered rather than fail the chat.
 			c.log.Warn().Err(err).Str("user", req.UserID).Msg("chat: could not remember the turn")
 			res.Notes = append(res.Notes, "the answer could not be saved to memory: "+err.Error())
+		}
+	} else if c.messages != nil {
+		// Not remembered as memories, but the conversation's transcript still continues.
+		if err := c.messages.AppendMessages(ctx, req.UserID, req.ConversationID, turn); err != nil {
+			res.Notes = append(res.Notes, "the turn could not be added to the conversation's transcript: "+err.Error())
 		}
 	}
 	return res, nil
@@ -132,6 +149,13 @@ func (c *Core) checkChat(req *ChatRequest) error {
 	}
 	defaultBool(&req.IncludePreference, true)
 	defaultBool(&req.AddMessageOnAnswer, true)
+	if req.Threshold == nil {
+		t := ChatThreshold
+		req.Threshold = &t
+	}
+	if *req.Threshold < 0 || *req.Threshold > 1 {
+		return Invalidf("threshold", "give a relevance between 0 and 1 (default 0.5)", "%g is out of range", *req.Threshold)
+	}
 	if req.Temperature != nil && (*req.Temperature < 0 || *req.Temperature > 2) {
 		return Invalidf("temperature", "give a value from 0 to 2", "%g is out of range", *req.Temperature)
 	}
@@ -141,11 +165,11 @@ func (c *Core) checkChat(req *ChatRequest) error {
 	return nil
 }
 
-// aboveThreshold keeps facts at or above ChatThreshold, or the best few if too few pass.
-func aboveThreshold(hits []SearchHit) []SearchHit {
+// aboveThreshold keeps facts at or above threshold, or the best few if too few pass.
+func aboveThreshold(hits []SearchHit, threshold float64) []SearchHit {
 	var out []SearchHit
 	for _, h := range hits {
-		if h.Score >= ChatThreshold {
+		if h.Score >= threshold {
 			out = append(out, h)
 		}
 	}

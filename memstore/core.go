@@ -16,9 +16,12 @@ type Config struct {
 	Store    Store
 	Embedder Embedder
 	Rules    Rules
-	// LLM answers chat and, in later stages, refines extraction. Nil runs without a model.
+	// LLM extracts memories in fine mode and answers chat. Nil runs without a model.
 	LLM LLM
-	Log zerolog.Logger
+	// Messages keeps conversations' transcripts (optional): chat then continues a conversation
+	// from its id alone.
+	Messages MessageLog
+	Log      zerolog.Logger
 	// Now is the clock; nil means time.Now. Tests set it to control expiry.
 	Now func() time.Time
 }
@@ -30,6 +33,7 @@ type Core struct {
 	embedder Embedder
 	rules    Rules
 	llm      LLM
+	messages MessageLog
 	log      zerolog.Logger
 	now      func() time.Time
 	users    keyedMutex // serialises writes per user, so de-duplication sees every earlier write
@@ -44,7 +48,7 @@ func New(cfg Config) (*Core, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Core{store: cfg.Store, embedder: cfg.Embedder, rules: cfg.Rules, llm: cfg.LLM, log: cfg.Log, now: now}, nil
+	return &Core{store: cfg.Store, embedder: cfg.Embedder, rules: cfg.Rules, llm: cfg.LLM, messages: cfg.Messages, log: cfg.Log, now: now}, nil
 }
 
 // HasLLM reports whether a generation model is configured.

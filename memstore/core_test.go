@@ -50,7 +50,7 @@ func newEnv(t testing.TB, llm memstore.LLM) env {
 	}
 	t.Cleanup(func() { store.Close() })
 	clk := &clock{t: time.Date(2026, 1, 8, 9, 0, 0, 0, time.UTC)}
-	core, err := memstore.New(memstore.Config{Store: store, Embedder: emb, Rules: builtin.Rules{}, LLM: llm, Now: clk.now})
+	core, err := memstore.New(memstore.Config{Store: store, Messages: store, Embedder: emb, Rules: builtin.Rules{}, LLM: llm, Now: clk.now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,6 +55,12 @@ func (c *Core) Delete(ctx context.Context, req DeleteRequest) (DeleteResult, err
 	if err != nil {
 		return DeleteResult{}, fmt.Errorf("delete memories of user %q: %w", req.UserID, err)
 	}
+	// The transcript goes too: deleting a user's or a conversation's memories forgets what was said.
+	if c.messages != nil {
+		if err := c.messages.DeleteMessages(ctx, req.UserID, req.ConversationID); err != nil {
+			return DeleteResult{}, fmt.Errorf("delete the conversation transcripts of user %q: %w", req.UserID, err)
+		}
+	}
 	return deleteResult(ids, nil), nil
 }
 

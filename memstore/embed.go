@@ -22,17 +22,26 @@ type EmbedderIdentity struct {
 	Dim  int    `json:"dim"`
 }
 
-func (id EmbedderIdentity) String() string { return fmt.Sprintf("%s (%d dimensions)", id.Name, id.Dim) }
-
-// CheckIdentity returns an ErrEmbedderMismatch error, with instructions, when a store built by
-// stored cannot serve the configured embedder. where names the store for the message.
-func CheckIdentity(where string, stored, configured EmbedderIdentity) error {
-	if stored == configured {
-		return nil
+// ResolveIdentity reconciles the identity a store was built with (stored) and the configured
+// embedder's (configured). A dimension of 0 means "not known yet" (an Ollama embedder before the
+// server answered, or a store that holds no vector yet) and takes the other side's. Different names,
+// or two known dimensions that differ, fail with ErrEmbedderMismatch and say what to do; where names
+// the store for the message.
+func ResolveIdentity(where string, stored, configured EmbedderIdentity) (EmbedderIdentity, error) {
+	if stored.Name == configured.Name && (stored.Dim == configured.Dim || stored.Dim == 0 || configured.Dim == 0) {
+		return EmbedderIdentity{Name: stored.Name, Dim: max(stored.Dim, configured.Dim)}, nil
 	}
-	return fmt.Errorf("%w: %s was built with embedder %s, but memos-mcp is configured with %s; "+
-		"start it with the embedder the store was built with, or use a new data location for the new embedder",
+	return EmbedderIdentity{}, fmt.Errorf("%w: %s was built with embedder %s, but memos-mcp is configured with %s. "+
+		"Run `memos-mcp reindex` (with the new embedder configured) to re-embed every memory, "+
+		"or start memos-mcp with the embedder the store was built with",
 		ErrEmbedderMismatch, where, stored, configured)
+}
+
+func (id EmbedderIdentity) String() string {
+	if id.Dim == 0 {
+		return id.Name + " (dimension not known yet)"
+	}
+	return fmt.Sprintf("%s (%d dimensions)", id.Name, id.Dim)
 }
 
 // Cosine returns the cosine similarity of a and b (0 when either is zero or lengths differ).

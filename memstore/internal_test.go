@@ -136,3 +136,42 @@ func TestKeyedMutexFreesLocks(t *testing.T) {
 		t.Fatalf("%d locks left after unlocking", len(k.locks))
 	}
 }
+
+func TestParseExtractionIsDefensive(t *testing.T) {
+	tests := []struct {
+		name          string
+		in            string
+		facts, prefs  int
+		dropped       int
+		wantErrSubstr string
+	}{
+		{"plain", `{"memory_list":[{"key":"k","memory_type":"UserMemory","value":"v","tags":["a"]}],"explicit_preferences":[],"implicit_preferences":[],"summary":"s"}`, 1, 0, 0, ""},
+		{"think and fences", "<think>hmm</think>\n```json\n{\"memory list\":[{\"key\":\"k\",\"value\":\"v\"}]}\n```", 1, 0, 0, ""},
+		{"text around", `Here you go: {"memory_list":[],"explicit_preferences":[{"preference":"likes tea","topic":"drink"}]} hope it helps`, 0, 1, 0, ""},
+		{"unknown memory type becomes LongTermMemory", `{"memory_list":[{"value":"v","memory_type":"Gossip"}]}`, 1, 0, 0, ""},
+		{"entries without text are dropped", `{"memory_list":[{"key":"k"},{"value":""}],"implicit_preferences":[{"topic":"x"}]}`, 0, 0, 3, ""},
+		{"garbage", `F@hbAMQ3g;|O(:^$`, 0, 0, 0, "no JSON object"},
+		{"not an object", `["a"]`, 0, 0, 0, "no JSON object"},
+		{"invalid JSON", `{"memory_list": [}`, 0, 0, 0, "not valid JSON"},
+		{"list of strings", `{"memory_list": ["a"]}`, 0, 0, 0, "not a list of objects"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ex, err := parseExtraction(tt.in)
+			if tt.wantErrSubstr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErrSubstr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErrSubstr)
+				}
+				return
+			}
+			if err != nil || len(ex.facts) != tt.facts || len(ex.prefs) != tt.prefs || ex.dropped != tt.dropped {
+				t.Fatalf("got %+v, %v", ex, err)
+			}
+			for _, f := range ex.facts {
+				if f.memoryType != UserMemory && f.memoryType != LongTermMemory {
+					t.Fatalf("memory type %q", f.memoryType)
+				}
+			}
+		})
+	}
+}

@@ -22,10 +22,18 @@ type ChatRequestLLM struct {
 	Model       string // overrides the configured model when set
 	Messages    []LLMMessage
 	Temperature *float64
-	MaxTokens   int
+	// MaxTokens lowers the server's bound on the answer's length when set.
+	MaxTokens int
+	// Format is a JSON schema the answer must follow (structured output), or nil for free text.
+	Format []byte
 }
 
-// ChatResponseLLM is the model's answer, raw (thinking included).
+// ChatResponseLLM is the model's answer, raw (a <think> section included when the model writes one).
 type ChatResponseLLM struct {
 	Content string
+	// Thinking is reasoning the server returned separately from the content.
+	Thinking string
+	// DoneReason is why generation stopped ("stop", or "length" when cut at the token bound).
+	DoneReason                 string
+	PromptTokens, OutputTokens int
 }

@@ -75,8 +75,10 @@ type Memory struct {
 	Key        string `json:"key,omitempty"`
 	// Topic and Polarity describe a preference: what it is about ("fruit") and which way it goes.
 	// Two preferences on the same topic compete when the user corrects one.
-	Topic      string            `json:"topic,omitempty"`
-	Polarity   Polarity          `json:"polarity,omitempty"`
+	Topic    string   `json:"topic,omitempty"`
+	Polarity Polarity `json:"polarity,omitempty"`
+	// Reasoning is why the extractor took this to be a preference (model extraction only).
+	Reasoning  string            `json:"reasoning,omitempty"`
 	Tags       []string          `json:"tags,omitempty"`
 	Info       map[string]string `json:"info,omitempty"`
 	Sources    []Source          `json:"sources,omitempty"`

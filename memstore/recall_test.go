@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/memos-mcp/memos-mcp/memstore"
@@ -319,14 +320,31 @@ func TestFeedbackFactAndValidation(t *testing.T) {
 	}
 }
 
-// scriptedLLM answers every chat with a fixed text and records what it was asked.
+// scriptedLLM answers chats with a fixed text and extraction requests (those with a JSON schema)
+// with a fixed extraction, and records what it was asked.
 type scriptedLLM struct {
-	answer string
-	got    []memstore.ChatRequestLLM
+	mu         sync.Mutex
+	answer     string
+	extraction string // "" answers extraction requests with empty lists
+	err        error
+	got        []memstore.ChatRequestLLM // chat requests
+	extracts   []memstore.ChatRequestLLM // extraction requests
 }
 
 func (s *scriptedLLM) Name() string { return "scripted" }
 func (s *scriptedLLM) Chat(_ context.Context, req memstore.ChatRequestLLM) (memstore.ChatResponseLLM, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return memstore.ChatResponseLLM{}, s.err
+	}
+	if req.Format != nil {
+		s.extracts = append(s.extracts, req)
+		if s.extraction == "" {
+			return memstore.ChatResponseLLM{Content: `{"memory_list":[],"explicit_preferences":[],"implicit_preferences":[],"summary":""}`}, nil
+		}
+		return memstore.ChatResponseLLM{Content: s.extraction}, nil
+	}
 	s.got = append(s.got, req)
 	return memstore.ChatResponseLLM{Content: s.answer}, nil
 }
@@ -347,7 +365,9 @@ func TestChat(t *testing.T) {
 	t.Run("with a model", func(t *testing.T) {
 		llm := &scriptedLLM{answer: "<think>用户喜欢苹果</think>推荐你试试苹果派。"}
 		e := newEnv(t, llm)
-		seedFruit(t, e, "memos_user_123")
+		for _, turn := range fruitConversation {
+			e.add(t, memstore.AddRequest{UserID: "memos_user_123", Mode: "fast", Messages: turn})
+		}
 		res, err := e.core.Chat(ctx, memstore.ChatRequest{UserID: "memos_user_123", ConversationID: "memos_chat_conv", Query: "你好,给我推荐美食。",
 			History: []memstore.Message{user("早上好"), assistant("早上好!")}})
 		if err != nil {

@@ -134,3 +134,18 @@ type Page struct {
 	// Total counts every memory matching the query, not just this page.
 	Total int
 }
+
+// MessageLog keeps each conversation's raw messages, so chat can continue a conversation from its
+// id alone and nothing a user said is lost when extraction keeps only part of it. Backends that
+// can hold it implement it next to Store.
+type MessageLog interface {
+	// AppendMessages adds messages at the end of a conversation.
+	AppendMessages(ctx context.Context, userID, conversationID string, msgs []Message) error
+	// RecentMessages returns up to limit of the conversation's last messages, oldest first.
+	RecentMessages(ctx context.Context, userID, conversationID string, limit int) ([]Message, error)
+	// DeleteMessages forgets a conversation's messages, or all of a user's when conversationID is "".
+	DeleteMessages(ctx context.Context, userID, conversationID string) error
+}
+
+// MaxConversationMessages is how many messages a MessageLog keeps per conversation; older ones go.
+const MaxConversationMessages = 1000

@@ -11,6 +11,8 @@ const WindowTokens = 1024
 // window is a run of consecutive messages that becomes one fact memory in fast mode.
 type window struct {
 	messages []Message
+	first    int  // index of messages[0] in the request
+	repeated bool // messages[0] is the previous window's last message, repeated for context
 }
 
 // text renders the window as "role: content" lines.
@@ -43,22 +45,23 @@ func (w window) userOnly() bool {
 func windows(messages []Message, budget int) []window {
 	var out []window
 	var cur []Message
-	tokens := 0
-	for _, m := range messages {
+	first, tokens, repeated := 0, 0, false
+	for i, m := range messages {
 		t := estimateTokens(m.Content)
 		if len(cur) > 0 && tokens+t > budget {
-			out = append(out, window{messages: cur})
+			out = append(out, window{messages: cur, first: first, repeated: repeated})
 			last := cur[len(cur)-1]
-			cur, tokens = nil, 0
+			cur, tokens, first = nil, 0, i
+			repeated = false
 			if lt := estimateTokens(last.Content); lt+t <= budget {
-				cur, tokens = []Message{last}, lt
+				cur, tokens, first, repeated = []Message{last}, lt, i-1, true
 			}
 		}
 		cur = append(cur, m)
 		tokens += t
 	}
 	if len(cur) > 0 {
-		out = append(out, window{messages: cur})
+		out = append(out, window{messages: cur, first: first, repeated: repeated})
 	}
 	return out
 }

@@ -171,7 +171,7 @@ func (d deps) toolError(tool string, err error, took time.Duration) *mcp.CallToo
 	case errors.Is(err, memstore.ErrInvalid):
 		msg = "Invalid argument: " + err.Error()
 		d.log.Debug().Str("tool", tool).Err(err).Msg("rejected tool call")
-	case errors.Is(err, memstore.ErrUnavailable), errors.Is(err, memstore.ErrNotFound):
+	case errors.Is(err, memstore.ErrUnavailable), errors.Is(err, memstore.ErrNotFound), errors.Is(err, memstore.ErrEmbedderMismatch):
 		msg = err.Error()
 		d.log.Info().Str("tool", tool).Err(err).Msg("tool call could not be served")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

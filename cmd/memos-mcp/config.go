@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/memos-mcp/memos-mcp/memstore/ollama"
 )
 
 // config is everything the server is told at start-up, from flags and environment variables.
@@ -24,22 +26,14 @@ type config struct {
 	LogLevel        string
 	LogFormat       string
 	ShutdownTimeout time.Duration
-}
 
-// setting describes one flag and the environment variable that can also set it.
-type setting struct {
-	flag, env, usage string
-}
-
-var settings = []setting{
-	{"transport", "MEMOS_TRANSPORT", "how clients connect: stdio (one client, the default) or http (streamable HTTP at /mcp)"},
-	{"addr", "MEMOS_ADDR", "host:port to listen on with --transport http"},
-	{"insecure", "MEMOS_INSECURE", "allow listening on a non-loopback address (there is no authentication yet)"},
-	{"data-dir", "MEMOS_DATA_DIR", "directory of the embedded store"},
-	{"user", "MEMOS_USER_ID", "user id for calls that omit user_id"},
-	{"log-level", "MEMOS_LOG_LEVEL", "debug, info, warn or error"},
-	{"log-format", "MEMOS_LOG_FORMAT", "json or console (default: console on a terminal, else json); logs go to stderr"},
-	{"shutdown-timeout", "MEMOS_SHUTDOWN_TIMEOUT", "how long to wait for in-flight requests on shutdown"},
+	Embedder      string // builtin | ollama
+	EmbedModel    string
+	LLM           string // none | ollama
+	LLMModel      string
+	OllamaURL     string
+	OllamaTimeout time.Duration
+	LLMMaxTokens  int
 }
 
 // defaultDataDir is $XDG_DATA_HOME/memos-mcp, else ~/.local/share/memos-mcp.
@@ -56,8 +50,35 @@ func defaultDataDir(getenv func(string) string) string {
 	return filepath.Join(home, ".local", "share", "memos-mcp")
 }
 
-// parseConfig reads flags from args and environment variables through getenv.
-func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) (config, error) {
+// flagSet declares each flag together with the environment variable that can also set it.
+type flagSet struct {
+	*flag.FlagSet
+	env map[string]string // flag name → environment variable
+}
+
+func (fs flagSet) string(p *string, name, env, usage string) {
+	fs.StringVar(p, name, *p, usage)
+	fs.env[name] = env
+}
+
+func (fs flagSet) bool(p *bool, name, env, usage string) {
+	fs.BoolVar(p, name, *p, usage)
+	fs.env[name] = env
+}
+
+func (fs flagSet) duration(p *time.Duration, name, env, usage string) {
+	fs.DurationVar(p, name, *p, usage)
+	fs.env[name] = env
+}
+
+func (fs flagSet) int(p *int, name, env, usage string) {
+	fs.IntVar(p, name, *p, usage)
+	fs.env[name] = env
+}
+
+// parseConfig reads flags from args and environment variables through getenv. command names the
+// subcommand in the usage text.
+func parseConfig(command string, args []string, getenv func(string) string, usageOut io.Writer) (config, error) {
 	cfg := config{
 		Transport:       "stdio",
 		Addr:            "127.0.0.1:8001",
@@ -65,27 +86,40 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		UserID:          "default",
 		LogLevel:        "info",
 		ShutdownTimeout: 10 * time.Second,
+		Embedder:        "builtin",
+		EmbedModel:      "nomic-embed-text",
+		LLM:             "none",
+		LLMModel:        "qwen2.5",
+		OllamaURL:       ollama.DefaultHost,
+		OllamaTimeout:   2 * time.Minute,
+		LLMMaxTokens:    1024,
 	}
-	fs := flag.NewFlagSet("memos-mcp", flag.ContinueOnError)
+	if h := getenv("OLLAMA_HOST"); h != "" {
+		cfg.OllamaURL = h // Ollama's own variable, honoured; MEMOS_OLLAMA_URL and the flag win over it
+	}
+	fs := flagSet{flag.NewFlagSet("memos-mcp "+command, flag.ContinueOnError), map[string]string{}}
 	fs.SetOutput(usageOut)
-	fs.StringVar(&cfg.Transport, "transport", cfg.Transport, settings[0].usage)
-	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, settings[1].usage)
-	fs.BoolVar(&cfg.Insecure, "insecure", cfg.Insecure, settings[2].usage)
-	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, settings[3].usage)
-	fs.StringVar(&cfg.UserID, "user", cfg.UserID, settings[4].usage)
-	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, settings[5].usage)
-	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, settings[6].usage)
-	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, settings[7].usage)
+	fs.string(&cfg.Transport, "transport", "MEMOS_TRANSPORT", "how clients connect: stdio (one client, the default) or http (streamable HTTP at /mcp)")
+	fs.string(&cfg.Addr, "addr", "MEMOS_ADDR", "host:port to listen on with --transport http")
+	fs.bool(&cfg.Insecure, "insecure", "MEMOS_INSECURE", "allow listening on a non-loopback address (there is no authentication yet)")
+	fs.string(&cfg.DataDir, "data-dir", "MEMOS_DATA_DIR", "directory of the embedded store")
+	fs.string(&cfg.UserID, "user", "MEMOS_USER_ID", "user id for calls that omit user_id")
+	fs.string(&cfg.LogLevel, "log-level", "MEMOS_LOG_LEVEL", "debug, info, warn or error")
+	fs.string(&cfg.LogFormat, "log-format", "MEMOS_LOG_FORMAT", "json or console (default: console on a terminal, else json); logs go to stderr")
+	fs.duration(&cfg.ShutdownTimeout, "shutdown-timeout", "MEMOS_SHUTDOWN_TIMEOUT", "how long to wait for in-flight requests on shutdown")
+	fs.string(&cfg.Embedder, "embedder", "MEMOS_EMBEDDER", "builtin (lexical, no model) or ollama (semantic, --embed-model)")
+	fs.string(&cfg.EmbedModel, "embed-model", "MEMOS_EMBED_MODEL", "Ollama embedding model, e.g. nomic-embed-text or bge-m3")
+	fs.string(&cfg.LLM, "llm", "MEMOS_LLM", "none or ollama: the generation model for fine extraction and chat")
+	fs.string(&cfg.LLMModel, "llm-model", "MEMOS_LLM_MODEL", "Ollama generation model, e.g. qwen2.5 or llama3.2")
+	fs.string(&cfg.OllamaURL, "ollama-url", "MEMOS_OLLAMA_URL", "Ollama server (OLLAMA_HOST is honoured too)")
+	fs.duration(&cfg.OllamaTimeout, "ollama-timeout", "MEMOS_OLLAMA_TIMEOUT", "longest one Ollama call may take")
+	fs.int(&cfg.LLMMaxTokens, "llm-max-tokens", "MEMOS_LLM_MAX_TOKENS", "most tokens one generation may produce")
 	fs.Usage = func() {
-		fmt.Fprintf(usageOut, "Usage: memos-mcp [serve] [flags]\n       memos-mcp version\n\nFlags (each also settable by the environment variable shown):\n")
+		fmt.Fprintf(usageOut, "Usage: memos-mcp [serve] [flags]     run the server\n"+
+			"       memos-mcp reindex [flags]     re-embed every memory with the configured embedder\n"+
+			"       memos-mcp version\n\nFlags (each also settable by the environment variable shown):\n")
 		fs.VisitAll(func(f *flag.Flag) {
-			env := ""
-			for _, s := range settings {
-				if s.flag == f.Name {
-					env = s.env
-				}
-			}
-			fmt.Fprintf(usageOut, "  --%s (%s, default %q)\n      %s\n", f.Name, env, f.DefValue, f.Usage)
+			fmt.Fprintf(usageOut, "  --%s (%s, default %q)\n      %s\n", f.Name, fs.env[f.Name], f.DefValue, f.Usage)
 		})
 	}
 	if err := fs.Parse(args); err != nil {
@@ -96,13 +130,13 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	}
 	explicit := make(map[string]bool)
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
-	for _, s := range settings {
-		v := getenv(s.env)
-		if explicit[s.flag] || v == "" {
+	for name, env := range fs.env {
+		v := getenv(env)
+		if explicit[name] || v == "" {
 			continue
 		}
-		if err := fs.Set(s.flag, v); err != nil {
-			return cfg, fmt.Errorf("environment variable %s=%q: %w", s.env, v, err)
+		if err := fs.Set(name, v); err != nil {
+			return cfg, fmt.Errorf("environment variable %s=%q: %w", env, v, err)
 		}
 	}
 	return cfg, cfg.validate()
@@ -137,8 +171,39 @@ func (c config) validate() error {
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("--shutdown-timeout %s: give a positive duration such as 10s", c.ShutdownTimeout)
 	}
+	switch c.Embedder {
+	case "builtin":
+	case "ollama":
+		if strings.TrimSpace(c.EmbedModel) == "" {
+			return errors.New("--embed-model is empty: name the Ollama embedding model, e.g. nomic-embed-text")
+		}
+	default:
+		return fmt.Errorf("--embedder %q: use builtin or ollama", c.Embedder)
+	}
+	switch c.LLM {
+	case "none":
+	case "ollama":
+		if strings.TrimSpace(c.LLMModel) == "" {
+			return errors.New("--llm-model is empty: name the Ollama generation model, e.g. qwen2.5")
+		}
+	default:
+		return fmt.Errorf("--llm %q: use none or ollama", c.LLM)
+	}
+	if c.usesOllama() {
+		if _, err := ollama.ParseHost(c.OllamaURL); err != nil {
+			return fmt.Errorf("--ollama-url: %w", err)
+		}
+	}
+	if c.OllamaTimeout <= 0 {
+		return fmt.Errorf("--ollama-timeout %s: give a positive duration such as 2m", c.OllamaTimeout)
+	}
+	if c.LLMMaxTokens < 16 || c.LLMMaxTokens > 32768 {
+		return fmt.Errorf("--llm-max-tokens %d: give a number from 16 to 32768", c.LLMMaxTokens)
+	}
 	return nil
 }
+
+func (c config) usesOllama() bool { return c.Embedder == "ollama" || c.LLM == "ollama" }
 
 // checkListenAddr insists on an explicit host, and on a loopback one unless insecure is set:
 // the HTTP transport has no authentication yet, so anyone who can reach the port can read and

@@ -1,6 +1,7 @@
 // Command memos-mcp is an MCP server that gives AI agents long-term memory.
 //
 //	memos-mcp [serve] [flags]   run the server (stdio by default)
+//	memos-mcp reindex [flags]   re-embed every memory with the configured embedder
 //	memos-mcp version           print the version
 package main
 
@@ -35,8 +36,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "serve":
-		cfg, err := parseConfig(args, getenv, stderr)
+	case "serve", "reindex":
+		cfg, err := parseConfig(cmd, args, getenv, stderr)
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -44,7 +45,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			fmt.Fprintln(stderr, "memos-mcp:", err)
 			return 2
 		}
-		if err := serve(ctx, cfg, stdin, stdout, stderr); err != nil {
+		if cmd == "reindex" {
+			err = reindex(ctx, cfg, stderr)
+		} else {
+			err = serve(ctx, cfg, stdin, stdout, stderr)
+		}
+		if err != nil {
 			fmt.Fprintln(stderr, "memos-mcp:", err)
 			return 1
 		}
@@ -53,10 +59,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintln(stdout, "memos-mcp", version)
 		return 0
 	case "help":
-		_, _ = parseConfig([]string{"--help"}, getenv, stderr)
+		_, _ = parseConfig("serve", []string{"--help"}, getenv, stderr)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "memos-mcp: unknown command %q; commands are serve (the default) and version\n", cmd)
+		fmt.Fprintf(stderr, "memos-mcp: unknown command %q; commands are serve (the default), reindex and version\n", cmd)
 		return 2
 	}
 }

@@ -45,7 +45,10 @@ func newLogger(cfg config, stderr io.Writer) zerolog.Logger {
 // serve runs the server until ctx is cancelled or, for stdio, the client closes stdin.
 func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.Writer) error {
 	logger := newLogger(cfg, stderr)
-	embedder := builtin.Embedder{}
+	embedder, llm, err := models(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
 	store, err := embedded.Open(cfg.DataDir, embedder.Identity(), embedded.Options{})
 	if err != nil {
 		return err
@@ -55,12 +58,16 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 			logger.Error().Err(err).Msg("closing the store")
 		}
 	}()
-	core, err := memstore.New(memstore.Config{Store: store, Embedder: embedder, Rules: builtin.Rules{}, Log: logger})
+	core, err := memstore.New(memstore.Config{Store: store, Messages: store, Embedder: embedder, Rules: builtin.Rules{}, LLM: llm, Log: logger})
 	if err != nil {
 		return err
 	}
+	llmName := "none"
+	if llm != nil {
+		llmName = llm.Name()
+	}
 	logger.Info().Str("version", version).Str("transport", cfg.Transport).Str("store", store.Path()).
-		Int("memories", store.Count()).Str("embedder", embedder.Identity().String()).Str("llm", "none").
+		Int("memories", store.Count()).Str("embedder", store.Identity().String()).Str("llm", llmName).
 		Str("default_user", cfg.UserID).Msg("memos-mcp starting")
 	mcpServer := tools.NewServer(core, tools.Options{Version: version, DefaultUserID: cfg.UserID, Log: logger})
 

@@ -25,7 +25,10 @@ const FileName = "memos.db"
 var (
 	bucketMeta     = []byte("meta")
 	bucketMemories = []byte("memories")
+	bucketMessages = []byte("messages")
 	keyEmbedder    = []byte("embedder")
+	keyReindex     = []byte("reindex-target")
+	keyReindexPos  = []byte("reindex-position")
 )
 
 // Options tune Open.
@@ -37,44 +40,59 @@ type Options struct {
 // Store is the embedded memstore.Store. Writes are serialised and fsynced before they return;
 // reads run concurrently with each other and with writes.
 type Store struct {
-	db       *bolt.DB
-	path     string
-	identity memstore.EmbedderIdentity
+	db   *bolt.DB
+	path string
 
 	writeMu sync.Mutex   // one writer at a time, so the index applies writes in commit order
-	mu      sync.RWMutex // guards idx
-	idx     *index
+	mu      sync.RWMutex // guards identity and idx
+	// identity is the embedder the store's vectors come from. Its dimension is 0 until the first
+	// vector is stored (or the embedder reports it), and fixed from then on.
+	identity memstore.EmbedderIdentity
+	idx      *index
 }
 
 var _ memstore.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the store in dir for an embedder. It fails with
-// memstore.ErrEmbedderMismatch when the store was built with a different embedder.
-func Open(dir string, identity memstore.EmbedderIdentity, opts Options) (*Store, error) {
-	if identity.Dim <= 0 || identity.Name == "" {
-		return nil, fmt.Errorf("open store: embedder identity %v is incomplete", identity)
-	}
+// openDB opens the bbolt file in dir, creating dir if needed, with a clear message when another
+// process holds it.
+func openDB(dir string, opts Options) (*bolt.DB, string, error) {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = 2 * time.Second
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
+		return nil, "", fmt.Errorf("create data directory %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("open %s: another process (probably another memos-mcp) has it open; "+
+		return nil, "", fmt.Errorf("open %s: another process (probably another memos-mcp) has it open; "+
 			"stop that process, give this one its own --data-dir, or run one memos-mcp with --transport http "+
 			"and connect every client to it", path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, "", fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, identity: identity, idx: newIndex(identity.Dim)}
+	return db, path, nil
+}
+
+// Open opens (creating if needed) the store in dir for an embedder. It fails with
+// memstore.ErrEmbedderMismatch when the store was built with a different embedder. The identity's
+// dimension may be 0 (not known yet); the store then takes the dimension it was built with, or
+// that of the first vector stored.
+func Open(dir string, identity memstore.EmbedderIdentity, opts Options) (*Store, error) {
+	if identity.Name == "" || identity.Dim < 0 {
+		return nil, fmt.Errorf("open store: embedder identity %v is incomplete", identity)
+	}
+	db, path, err := openDB(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, path: path, identity: identity}
 	if err := s.bootstrap(); err != nil {
 		db.Close()
 		return nil, err
 	}
+	s.idx = newIndex(s.identity.Dim)
 	if err := s.rebuild(); err != nil {
 		db.Close()
 		return nil, err
@@ -82,45 +100,91 @@ func Open(dir string, identity memstore.EmbedderIdentity, opts Options) (*Store,
 	return s, nil
 }
 
-// bootstrap creates the buckets and records, or checks, the embedder identity.
+// bootstrap creates the buckets and records, or reconciles, the embedder identity.
 func (s *Store) bootstrap() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 		if err != nil {
 			return fmt.Errorf("create meta bucket: %w", err)
 		}
-		if _, err := tx.CreateBucketIfNotExists(bucketMemories); err != nil {
-			return fmt.Errorf("create memories bucket: %w", err)
+		for _, name := range [][]byte{bucketMemories, bucketMessages} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create %s bucket: %w", name, err)
+			}
 		}
-		raw := meta.Get(keyEmbedder)
-		if raw == nil {
-			b, _ := json.Marshal(s.identity)
-			return meta.Put(keyEmbedder, b)
+		if raw := meta.Get(keyReindex); raw != nil {
+			var target memstore.EmbedderIdentity
+			_ = json.Unmarshal(raw, &target)
+			return fmt.Errorf("%w: the store at %s is half-way through a reindex to %s; run `memos-mcp reindex` again to finish it",
+				memstore.ErrEmbedderMismatch, s.path, target)
 		}
-		var stored memstore.EmbedderIdentity
-		if err := json.Unmarshal(raw, &stored); err != nil {
+		stored, ok, err := readIdentity(meta)
+		if err != nil {
 			return fmt.Errorf("read embedder identity of %s: %w", s.path, err)
 		}
-		return memstore.CheckIdentity("the store at "+s.path, stored, s.identity)
+		if ok {
+			if s.identity, err = memstore.ResolveIdentity("the store at "+s.path, stored, s.identity); err != nil {
+				return err
+			}
+			if s.identity == stored {
+				return nil
+			}
+		}
+		return writeIdentity(meta, s.identity)
 	})
+}
+
+func readIdentity(meta *bolt.Bucket) (memstore.EmbedderIdentity, bool, error) {
+	raw := meta.Get(keyEmbedder)
+	if raw == nil {
+		return memstore.EmbedderIdentity{}, false, nil
+	}
+	var id memstore.EmbedderIdentity
+	if err := json.Unmarshal(raw, &id); err != nil {
+		return id, false, err
+	}
+	return id, true, nil
+}
+
+func writeIdentity(meta *bolt.Bucket, id memstore.EmbedderIdentity) error {
+	b, err := json.Marshal(id)
+	if err != nil {
+		return err
+	}
+	return meta.Put(keyEmbedder, b)
 }
 
 // rebuild loads every record's header and vector into the index.
 func (s *Store) rebuild() error {
+	dim := s.identity.Dim
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMemories).ForEach(func(k, v []byte) error {
-			h, vec, _, err := decodeHeader(v, make([]float32, 0, s.identity.Dim))
+			h, vec, _, err := decodeHeader(v, make([]float32, 0, dim))
 			if err != nil || len(k) != 16 {
 				return fmt.Errorf("open %s: record %x: %w", s.path, k, errCorrupt)
 			}
-			if len(vec) != s.identity.Dim {
+			if len(vec) != dim {
 				return fmt.Errorf("open %s: record %x has a %d-dimensional vector, want %d",
-					s.path, k, len(vec), s.identity.Dim)
+					s.path, k, len(vec), dim)
 			}
 			s.idx.put([16]byte(k), h, vec)
 			return nil
 		})
 	})
+}
+
+// Identity returns the embedder identity the store holds vectors for (dimension 0: none yet).
+func (s *Store) Identity() memstore.EmbedderIdentity {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.identity
+}
+
+// dimMismatch is the error for a vector whose length is not the store's dimension.
+func (s *Store) dimMismatch(what string, got int) error {
+	return fmt.Errorf("%w: %s has %d dimensions, but the store at %s holds %s vectors; "+
+		"the embedding model changed: run `memos-mcp reindex`, or go back to the model the store was built with",
+		memstore.ErrEmbedderMismatch, what, got, s.path, s.identity)
 }
 
 // Path returns the database file's path.
@@ -157,9 +221,11 @@ func (s *Store) Put(ctx context.Context, memories []memstore.Memory) error {
 		if m.UserID == "" || m.CubeID == "" || m.CreatedAt.IsZero() {
 			return fmt.Errorf("put: memory %s lacks a user, cube or creation time", m.ID)
 		}
-		if len(m.Embedding) != s.identity.Dim {
-			return fmt.Errorf("put: memory %s has a %d-dimensional embedding, the store holds %d",
-				m.ID, len(m.Embedding), s.identity.Dim)
+		if len(m.Embedding) == 0 {
+			return fmt.Errorf("put: memory %s has no embedding", m.ID)
+		}
+		if len(m.Embedding) != len(memories[0].Embedding) {
+			return fmt.Errorf("put: memories of one batch have embeddings of %d and %d dimensions", len(memories[0].Embedding), len(m.Embedding))
 		}
 		m.Embedding = normalize(m.Embedding)
 		record, err := encodeRecord(&m)
@@ -175,9 +241,23 @@ func (s *Store) Put(ctx context.Context, memories []memstore.Memory) error {
 		}
 		batch = append(batch, prepared{id: id, vec: m.Embedding, record: record, h: h})
 	}
+	if len(batch) == 0 {
+		return nil
+	}
+	dim := len(batch[0].vec)
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	// Only writers change the dimension, and writers are serialised, so it cannot change below.
+	identity := s.Identity()
+	if identity.Dim != 0 && dim != identity.Dim {
+		return s.dimMismatch("the embedding to store", dim)
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		if identity.Dim == 0 { // the first vector fixes the store's dimension
+			if err := writeIdentity(tx.Bucket(bucketMeta), memstore.EmbedderIdentity{Name: identity.Name, Dim: dim}); err != nil {
+				return err
+			}
+		}
 		b := tx.Bucket(bucketMemories)
 		for _, p := range batch {
 			if err := b.Put(p.id[:], p.record); err != nil {
@@ -190,6 +270,9 @@ func (s *Store) Put(ctx context.Context, memories []memstore.Memory) error {
 		return fmt.Errorf("put %d memories: %w", len(batch), err)
 	}
 	s.mu.Lock()
+	if s.identity.Dim == 0 {
+		s.identity.Dim, s.idx.dim = dim, dim
+	}
 	for _, p := range batch {
 		s.idx.put(p.id, p.h, p.vec)
 	}
@@ -239,11 +322,15 @@ func (s *Store) load(ctx context.Context, keys [][16]byte) ([]memstore.Memory, e
 
 // Search implements memstore.Store.
 func (s *Store) Search(ctx context.Context, q memstore.VectorQuery) ([]memstore.Hit, error) {
-	if len(q.Vector) != s.identity.Dim {
-		return nil, fmt.Errorf("search: query vector has %d dimensions, the store holds %d", len(q.Vector), s.identity.Dim)
-	}
 	vec := normalize(q.Vector)
 	s.mu.RLock()
+	if dim := s.identity.Dim; len(vec) != dim {
+		s.mu.RUnlock()
+		if dim == 0 {
+			return nil, nil // nothing stored yet, so nothing to find
+		}
+		return nil, s.dimMismatch("the query embedding", len(vec))
+	}
 	found := s.idx.search(q.Scope, q.Filter, vec, q.Limit)
 	keys := make([][16]byte, len(found))
 	scores := make(map[[16]byte]float64, len(found))

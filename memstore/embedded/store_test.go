@@ -97,11 +97,53 @@ func TestOpenCreatesDirectory(t *testing.T) {
 }
 
 func TestOpenIncompleteIdentity(t *testing.T) {
-	for _, id := range []memstore.EmbedderIdentity{{Name: "", Dim: 8}, {Name: "x", Dim: 0}, {Name: "x", Dim: -1}} {
+	for _, id := range []memstore.EmbedderIdentity{{Name: "", Dim: 8}, {Name: "x", Dim: -1}} {
 		if s, err := embedded.Open(t.TempDir(), id, embedded.Options{}); err == nil {
 			s.Close()
 			t.Errorf("Open with identity %+v: no error", id)
 		}
+	}
+}
+
+// TestDimensionLearnedFromFirstVector: an embedder that does not know its dimension yet (an Ollama
+// model before the server answered) opens the store with dimension 0; the first stored vector fixes
+// the dimension, which is recorded and enforced from then on.
+func TestDimensionLearnedFromFirstVector(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	unknown := memstore.EmbedderIdentity{Name: "lazy", Dim: 0}
+	s, err := embedded.Open(dir, unknown, embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hits, err := s.Search(ctx, memstore.VectorQuery{Scope: memstore.Scope{UserID: "u1"}, Vector: make([]float32, 5), Limit: 3}); err != nil || len(hits) != 0 {
+		t.Fatalf("search of an empty store with unknown dimension: %v %v", hits, err)
+	}
+	m := memory(t, "u1", t0) // memory() makes vectors of the suite's dimension
+	if err := s.Put(ctx, []memstore.Memory{m}); err != nil {
+		t.Fatal(err)
+	}
+	dim := len(m.Embedding)
+	if got := s.Identity(); got.Dim != dim {
+		t.Fatalf("identity after the first put: %v, want dimension %d", got, dim)
+	}
+	wrong := memory(t, "u1", t0.Add(time.Second))
+	wrong.Embedding = append(wrong.Embedding, 1)
+	if err := s.Put(ctx, []memstore.Memory{wrong}); !errors.Is(err, memstore.ErrEmbedderMismatch) || !strings.Contains(err.Error(), "reindex") {
+		t.Fatalf("put of another dimension: %v", err)
+	}
+	if _, err := s.Search(ctx, memstore.VectorQuery{Scope: memstore.Scope{UserID: "u1"}, Vector: make([]float32, dim+1), Limit: 3}); !errors.Is(err, memstore.ErrEmbedderMismatch) {
+		t.Fatalf("search of another dimension: %v", err)
+	}
+	s.Close()
+	// Reopened with the dimension still unknown, the store supplies it; with a conflicting one, it refuses.
+	s, err = embedded.Open(dir, unknown, embedded.Options{})
+	if err != nil || s.Identity().Dim != dim || s.Count() != 1 {
+		t.Fatalf("reopen: %v %v", s, err)
+	}
+	s.Close()
+	if _, err := embedded.Open(dir, memstore.EmbedderIdentity{Name: "lazy", Dim: dim + 1}, embedded.Options{}); !errors.Is(err, memstore.ErrEmbedderMismatch) {
+		t.Fatalf("reopen with another dimension: %v", err)
 	}
 }
 
