@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -142,6 +143,7 @@ func (c *Core) checkAdd(req *AddRequest, now time.Time) error {
 	if err := checkMessages("messages", req.Messages, true); err != nil {
 		return err
 	}
+	req.Mode = strings.ToLower(strings.TrimSpace(req.Mode))
 	switch req.Mode {
 	case "":
 		req.Mode = ModeFast
@@ -176,6 +178,10 @@ func checkMessages(field string, msgs []Message, required bool) error {
 	}
 	for i := range msgs {
 		m := &msgs[i]
+		if !m.ChatTime.IsZero() && (m.ChatTime.Year() < 1900 || m.ChatTime.After(time.Now().Add(24*time.Hour))) {
+			return Invalidf(fmt.Sprintf("%s[%d].chat_time", field, i), "give the time the message was said, or leave chat_time out for now",
+				"%s is not a plausible time for a message", m.ChatTime.Format(time.RFC3339))
+		}
 		m.Role = strings.ToLower(strings.TrimSpace(m.Role))
 		switch m.Role {
 		case RoleUser, RoleAssistant, RoleSystem:
@@ -293,19 +299,32 @@ func (c *Core) storeDrafts(ctx context.Context, userID string, drafts []draft) (
 	}
 	unlock := c.users.lock(userID)
 	defer unlock()
-	return c.putNew(ctx, drafts, nil)
+	return c.putNew(ctx, drafts)
 }
 
-// putNew stores the embedded drafts that are not duplicates, together with extra (memories to
-// write in the same transaction, such as archived versions), and returns what it stored. The
-// caller holds the user's lock.
-func (c *Core) putNew(ctx context.Context, drafts []draft, extra []Memory) ([]Memory, []Duplicate, error) {
+// putNew stores the embedded drafts that are not duplicates in one durable write and returns what
+// it stored. The caller holds the user's lock.
+func (c *Core) putNew(ctx context.Context, drafts []draft) ([]Memory, []Duplicate, error) {
+	keep, dups, err := c.newMemories(ctx, drafts, nil)
+	if err != nil || len(keep) == 0 {
+		return nil, dups, err
+	}
+	if err := c.store.Put(ctx, keep); err != nil {
+		return nil, nil, fmt.Errorf("store memories: %w", err)
+	}
+	return keep, dups, nil
+}
+
+// newMemories returns the embedded drafts that repeat nothing the user has (in the store, in
+// pending, or earlier in drafts), with ids assigned, and the duplicates it left out. It writes
+// nothing.
+func (c *Core) newMemories(ctx context.Context, drafts []draft, pending []Memory) ([]Memory, []Duplicate, error) {
 	now := c.clock()
 	var keep []Memory
 	var dups []Duplicate
 	for _, d := range drafts {
 		m := d.m
-		if dup, ok, err := c.findDuplicate(ctx, &m, keep, now); err != nil {
+		if dup, ok, err := c.findDuplicate(ctx, &m, append(slices.Clip(pending), keep...), now); err != nil {
 			return nil, nil, err
 		} else if ok {
 			dups = append(dups, dup)
@@ -316,12 +335,6 @@ func (c *Core) putNew(ctx context.Context, drafts []draft, extra []Memory) ([]Me
 		}
 		keep = append(keep, m)
 	}
-	if len(keep) == 0 && len(extra) == 0 {
-		return nil, dups, nil
-	}
-	if err := c.store.Put(ctx, append(append([]Memory{}, extra...), keep...)); err != nil {
-		return nil, nil, fmt.Errorf("store memories: %w", err)
-	}
 	return keep, dups, nil
 }
 
@@ -330,7 +343,7 @@ func (c *Core) putNew(ctx context.Context, drafts []draft, extra []Memory) ([]Me
 func (c *Core) findDuplicate(ctx context.Context, m *Memory, batch []Memory, now time.Time) (Duplicate, bool, error) {
 	text := normalizeText(m.Text())
 	for _, b := range batch {
-		if b.Kind != m.Kind {
+		if b.Kind != m.Kind || !outlives(&b, m) {
 			continue
 		}
 		if sim := Cosine(b.Embedding, m.Embedding); sim >= DuplicateSimilarity || normalizeText(b.Text()) == text {
@@ -347,11 +360,23 @@ func (c *Core) findDuplicate(ctx context.Context, m *Memory, batch []Memory, now
 		return Duplicate{}, false, fmt.Errorf("look for duplicates: %w", err)
 	}
 	for _, h := range hits {
+		if !outlives(&h.Memory, m) {
+			continue
+		}
 		if h.Score >= DuplicateSimilarity || normalizeText(h.Memory.Text()) == text {
 			return Duplicate{Memory: m.Text(), ExistingID: h.Memory.ID, Similarity: round3(h.Score)}, true, nil
 		}
 	}
 	return Duplicate{}, false, nil
+}
+
+// outlives reports whether existing is remembered at least as long as m: only then does it make m
+// a duplicate. A memory that expires sooner must not swallow a lasting one.
+func outlives(existing, m *Memory) bool {
+	if existing.ExpiresAt == nil {
+		return true
+	}
+	return m.ExpiresAt != nil && !existing.ExpiresAt.Before(*m.ExpiresAt)
 }
 
 func round3(f float64) float64 { return math.Round(f*1000) / 1000 }

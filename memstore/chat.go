@@ -62,8 +62,9 @@ func (c *Core) Chat(ctx context.Context, req ChatRequest) (ChatResult, error) {
 		return ChatResult{}, err
 	}
 	if c.llm == nil {
-		return ChatResult{}, Unavailable("chat needs a generation model, and this server runs without one. " +
-			"Recall memories with search_memory and answer with your own model, then save the turn with add_message")
+		return ChatResult{}, Unavailable("chat needs a generation model, and this server runs without one: " +
+			"start memos-mcp with --llm ollama --llm-model qwen2.5 (or MEMOS_LLM=ollama, MEMOS_LLM_MODEL=…) and a running Ollama. " +
+			"Until then, recall memories with search_memory, answer with your own model, and save the turn with add_message")
 	}
 	found, err := c.Search(ctx, SearchRequest{UserID: req.UserID, Query: req.Query, TopK: req.TopK,
 		IncludePreference: req.IncludePreference, ConversationID: req.ConversationID})

@@ -395,3 +395,36 @@ func TestDelete(t *testing.T) {
 		})
 	}
 }
+
+// TestExpiringMemoryDoesNotSwallowALastingOne: a memory that expires is no duplicate of the same text
+// added to be kept; otherwise the lasting copy would vanish with the expiring one.
+func TestExpiringMemoryDoesNotSwallowALastingOne(t *testing.T) {
+	e := newEnv(t, nil)
+	soon := e.clock.now().Add(time.Hour)
+	later := e.clock.now().Add(48 * time.Hour)
+	text := []memstore.Message{user("My passport number is X123")}
+	first := e.add(t, memstore.AddRequest{UserID: "u", ExpiresAt: &soon, Messages: text})
+	if len(first.Memories) != 1 {
+		t.Fatalf("first add %+v", first)
+	}
+	for _, tt := range []struct {
+		name    string
+		expires *time.Time
+		stored  int
+	}{
+		{"expiring sooner is a duplicate", &soon, 0},
+		{"kept longer is stored", &later, 1},
+		{"kept forever is stored", nil, 1},
+		{"kept forever again is a duplicate", nil, 0},
+	} {
+		res := e.add(t, memstore.AddRequest{UserID: "u", ExpiresAt: tt.expires, Messages: text})
+		if len(res.Memories) != tt.stored {
+			t.Fatalf("%s: stored %d, want %d (%+v)", tt.name, len(res.Memories), tt.stored, res)
+		}
+	}
+	e.clock.advance(72 * time.Hour)
+	got := e.list(t, memstore.ListRequest{UserID: "u"})
+	if got.MemoriesTotal != 1 {
+		t.Fatalf("after the expiring copies expired, %d memories remain, want the lasting one", got.MemoriesTotal)
+	}
+}

@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // MaxDeletedIDsReported caps the ids a delete lists in its result; the count is always exact.
@@ -11,6 +12,7 @@ const MaxDeletedIDsReported = 1000
 // DeleteRequest deletes memories in exactly one of two ways: by id (any user, any kind), or every
 // memory of a user, optionally only those of one conversation.
 type DeleteRequest struct {
+	// MemoryIDs selects the by-id mode when not nil (an empty, non-nil list is an error).
 	MemoryIDs      []string
 	UserID         string
 	ConversationID string
@@ -27,7 +29,9 @@ type DeleteResult struct {
 
 // Delete removes memories physically and at once.
 func (c *Core) Delete(ctx context.Context, req DeleteRequest) (DeleteResult, error) {
-	byIDs := len(req.MemoryIDs) > 0
+	// A memory_ids list that is present but empty is still the by-id mode (and an error), never a
+	// reason to fall through to deleting everything of user_id.
+	byIDs := req.MemoryIDs != nil
 	byUser := req.UserID != "" || req.ConversationID != ""
 	switch {
 	case byIDs && byUser:
@@ -65,6 +69,9 @@ func (c *Core) Delete(ctx context.Context, req DeleteRequest) (DeleteResult, err
 }
 
 func (c *Core) deleteByIDs(ctx context.Context, raw []string) (DeleteResult, error) {
+	if len(raw) == 0 {
+		return DeleteResult{}, Invalid("memory_ids", "is empty", "give the ids of the memories to delete")
+	}
 	if len(raw) > MaxIDsPerCall {
 		return DeleteResult{}, Invalidf("memory_ids", "delete in several calls, or delete by user_id",
 			"has %d ids, the limit is %d", len(raw), MaxIDsPerCall)
@@ -80,6 +87,23 @@ func (c *Core) deleteByIDs(ctx context.Context, raw []string) (DeleteResult, err
 			seen[id] = true
 			ids = append(ids, id)
 		}
+	}
+	// Lock the owners first (in a fixed order), so a delete cannot interleave with a feedback or an
+	// add of the same user that has read these memories and is about to write them back.
+	existing, err := c.store.Get(ctx, ids)
+	if err != nil {
+		return DeleteResult{}, fmt.Errorf("read memories to delete: %w", err)
+	}
+	var owners []string
+	for _, m := range existing {
+		if !slices.Contains(owners, m.UserID) {
+			owners = append(owners, m.UserID)
+		}
+	}
+	slices.Sort(owners)
+	for _, u := range owners {
+		unlock := c.users.lock(u)
+		defer unlock()
 	}
 	deleted, err := c.store.Delete(ctx, ids)
 	if err != nil {

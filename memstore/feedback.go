@@ -103,59 +103,68 @@ func (c *Core) Feedback(ctx context.Context, req FeedbackRequest) (FeedbackResul
 	}
 	correction := c.rules.IsCorrection(req.FeedbackContent)
 	corrected := correctedText(req.History)
+	// Every change of this feedback is collected and written in one transaction at the end: a
+	// failure leaves nothing half-applied.
+	var writes []Memory
 	for i, p := range statements {
 		target := drafts[i].m
 		var same *Memory
 		var conflicts []Memory
+		var byTopic *Memory // the newest preference conflicting only by topic
 		for j := range cands {
 			old := &cands[j]
-			switch {
-			case samePreference(old, p):
+			if samePreference(old, p) {
 				same = old
-			case conflictsWith(old, p, correction, corrected, req.RetrievedMemoryIDs):
+				continue
+			}
+			switch conflictsWith(old, p, correction, corrected, req.RetrievedMemoryIDs) {
+			case conflictDirect:
 				conflicts = append(conflicts, *old)
+			case conflictTopic:
+				if byTopic == nil || byTopic.CreatedAt.Before(old.CreatedAt) {
+					byTopic = old
+				}
 			}
 		}
-		if same != nil {
-			target = *same
+		// Without the corrected answer or the retrieved memories, a correction ("wrong, actually I
+		// like mangosteen") is taken to target the latest statement on its topic, not all of them.
+		if byTopic != nil && len(conflicts) == 0 && same == nil {
+			conflicts = append(conflicts, *byTopic)
 		}
 		if len(conflicts) == 0 {
 			if same != nil {
 				res.Notes = append(res.Notes, fmt.Sprintf("%q is already remembered as memory %s", p.Sentence, same.ID))
 				continue
 			}
-			stored, dups, err := c.putNew(ctx, []draft{drafts[i]}, nil)
+			fresh, dups, err := c.newMemories(ctx, []draft{drafts[i]}, writes)
 			if err != nil {
 				return FeedbackResult{}, err
 			}
-			for _, s := range stored {
-				res.Added = append(res.Added, added(s))
-				cands = append(cands, s)
+			for _, m := range fresh {
+				res.Added = append(res.Added, added(m))
+				cands = append(cands, m)
 			}
+			writes = append(writes, fresh...)
 			for _, d := range dups {
 				res.Notes = append(res.Notes, fmt.Sprintf("%q is already remembered as memory %s", p.Sentence, d.ExistingID))
 			}
 			continue
 		}
-		// Archive-old + insert-new (or reuse the memory that already says it), in one write.
+		// Archive-old + insert-new (or reuse the memory that already says it).
 		if target.ID == "" {
 			target.ID = newID()
 			target.CubeID = conflicts[0].CubeID
 		}
 		target.UpdatedAt = now
-		writes := make([]Memory, 0, len(conflicts)+1)
 		for _, old := range conflicts {
 			target.History = append(target.History, Version{
 				Memory: old.Content, Preference: old.Preference, UpdateType: UpdateFeedback,
 				ArchivedMemoryID: old.ID, CreatedAt: now,
 			})
 			old.Status, old.UpdatedAt = StatusArchived, now
-			writes = append(writes, old)
+			writes = upsert(writes, old)
 		}
-		writes = append(writes, target)
-		if err := c.store.Put(ctx, writes); err != nil {
-			return FeedbackResult{}, fmt.Errorf("apply feedback: %w", err)
-		}
+		writes = upsert(writes, target)
 		if same == nil {
 			res.Added = append(res.Added, added(target))
 		}
@@ -170,7 +179,23 @@ func (c *Core) Feedback(ctx context.Context, req FeedbackRequest) (FeedbackResul
 		})
 		cands = append(cands, target)
 	}
+	if len(writes) > 0 {
+		if err := c.store.Put(ctx, writes); err != nil {
+			return FeedbackResult{}, fmt.Errorf("apply feedback: %w", err)
+		}
+	}
 	return res, nil
+}
+
+// upsert replaces the memory with m's id in list, or appends m.
+func upsert(list []Memory, m Memory) []Memory {
+	for i := range list {
+		if list[i].ID == m.ID {
+			list[i] = m
+			return list
+		}
+	}
+	return append(list, m)
 }
 
 // feedbackCube is where a new memory from feedback goes: the first writable cube, else the user's own.
@@ -226,25 +251,39 @@ func samePreference(old *Memory, p PreferenceStatement) bool {
 	return old.Polarity == p.Polarity && old.Key != "" && normalizeText(old.Key) == normalizeText(p.Object)
 }
 
-// conflictsWith reports whether the new statement p supersedes old.
-func conflictsWith(old *Memory, p PreferenceStatement, correction bool, corrected string, retrieved []string) bool {
+// conflict is why a new preference statement supersedes an old one.
+type conflict int
+
+const (
+	conflictNone   conflict = iota
+	conflictDirect          // same object, other polarity; or what the corrected turn relied on
+	conflictTopic           // a correction on the same topic, with nothing more specific to go by
+)
+
+// conflictsWith reports whether, and why, the new statement p supersedes old.
+func conflictsWith(old *Memory, p PreferenceStatement, correction bool, corrected string, retrieved []string) conflict {
 	sameObject := old.Key != "" && normalizeText(old.Key) == normalizeText(p.Object)
 	if sameObject && old.Polarity != p.Polarity {
-		return true // the user changed their mind about the same thing
+		return conflictDirect // the user changed their mind about the same thing
 	}
 	if !correction || old.Polarity != p.Polarity {
-		return false
+		return conflictNone
 	}
 	// A correction targets what the corrected turn relied on: the memories retrieved for it, and the
 	// preferences its answer repeated ("你喜欢苹果" → the apple preference).
 	if slices.Contains(retrieved, old.ID) {
-		return true
+		return conflictDirect
 	}
 	if corrected != "" || len(retrieved) > 0 {
-		return old.Key != "" && corrected != "" && strings.Contains(strings.ToLower(corrected), strings.ToLower(old.Key))
+		if old.Key != "" && corrected != "" && strings.Contains(strings.ToLower(corrected), strings.ToLower(old.Key)) {
+			return conflictDirect
+		}
+		return conflictNone
 	}
-	// Without that context, "wrong, actually I like mangosteen" replaces the preference on the same topic.
-	return old.Topic != "" && normalizeText(old.Topic) == normalizeText(p.Topic)
+	if old.Topic != "" && normalizeText(old.Topic) == normalizeText(p.Topic) {
+		return conflictTopic
+	}
+	return conflictNone
 }
 
 // correctedText is what the assistant said last in the history: the answer a feedback corrects.

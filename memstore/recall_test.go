@@ -392,3 +392,16 @@ func TestChat(t *testing.T) {
 		}
 	})
 }
+
+func TestCorrectionWithoutContextTargetsTheLatestOnItsTopic(t *testing.T) {
+	e := newEnv(t, nil)
+	e.add(t, memstore.AddRequest{UserID: "u", Messages: []memstore.Message{user("I like apples")}})
+	e.add(t, memstore.AddRequest{UserID: "u", Messages: []memstore.Message{user("I also like bananas")}})
+	res, err := e.core.Feedback(context.Background(), memstore.FeedbackRequest{UserID: "u", FeedbackContent: "Wrong, actually I like mangosteen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Updated) != 1 || res.Updated[0].PreviousMemory != "The user also likes bananas" {
+		t.Fatalf("feedback archived %+v; want only the latest fruit preference", res.Updated)
+	}
+}

@@ -165,6 +165,7 @@ func (c *Core) checkSearch(req *SearchRequest) error {
 	if r := *req.Relativity; r < 0 || r > 1 {
 		return Invalidf("relativity", "give a score between 0 and 1 (0 disables the threshold)", "%g is out of range", r)
 	}
+	req.Dedup = strings.ToLower(strings.TrimSpace(req.Dedup))
 	switch req.Dedup {
 	case DedupExact, DedupNo, DedupSim, DedupMMR:
 	default:
@@ -179,6 +180,7 @@ func (c *Core) checkSearch(req *SearchRequest) error {
 	if err := checkOptionalName("conversation_id", req.ConversationID); err != nil {
 		return err
 	}
+	req.Mode = strings.ToLower(strings.TrimSpace(req.Mode))
 	switch req.Mode {
 	case "":
 		req.Mode = "fast"

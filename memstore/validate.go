@@ -59,6 +59,9 @@ func checkOptionalName(field, v string) error {
 
 // CheckMemoryID validates a memory id and returns its canonical (lower-case) form.
 func CheckMemoryID(field, id string) (string, error) {
+	if strings.TrimSpace(id) == "" {
+		return "", Invalid(field, "is empty", "give a memory id such as 6b23b583-f4c4-4a8f-b345-58d0c48fea04, as returned by add_message, search_memory and get_memory")
+	}
 	u, err := uuid.Parse(strings.TrimSpace(id))
 	if err != nil || len(strings.TrimSpace(id)) != 36 {
 		return "", Invalidf(field, "memory ids are UUIDs like 6b23b583-f4c4-4a8f-b345-58d0c48fea04, as returned by add_message, search_memory and get_memory",

@@ -43,7 +43,7 @@ func (d deps) addMessage(ctx context.Context, in addMessageInput) (memstore.AddR
 		UserID: d.user(in.UserID), CubeID: in.MemCubeID, ConversationID: in.ConversationID,
 		Messages: msgs, Mode: in.Mode, Tags: in.Tags, Info: in.Info,
 	}
-	if in.ExpiresAt != "" {
+	if strings.TrimSpace(in.ExpiresAt) != "" {
 		t, err := memstore.ParseTime("expires_at", in.ExpiresAt)
 		if err != nil {
 			return memstore.AddResult{}, err

@@ -28,8 +28,18 @@ func decodeArgs(raw []byte, dst any) error {
 	return decodeValue("arguments", raw, reflect.ValueOf(dst).Elem())
 }
 
+// argDecoder is implemented by argument types that decode themselves, null included.
+type argDecoder interface {
+	decodeArg(path string, raw json.RawMessage) error
+}
+
 func decodeValue(path string, raw json.RawMessage, v reflect.Value) error {
 	raw = bytes.TrimSpace(raw)
+	if v.CanAddr() {
+		if d, ok := v.Addr().Interface().(argDecoder); ok {
+			return d.decodeArg(path, raw)
+		}
+	}
 	if string(raw) == "null" {
 		return nil // null means "not given"
 	}
@@ -206,8 +216,11 @@ func decodeInt(path string, raw json.RawMessage) (int64, error) {
 	if err != nil {
 		return 0, memstore.Invalidf(path, "send a whole number such as 10", "expected a whole number, got %s", describe(raw))
 	}
-	if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+	if f != math.Trunc(f) {
 		return 0, memstore.Invalidf(path, "send a whole number such as 10", "expected a whole number, got %s", describe(raw))
+	}
+	if math.Abs(f) > 1<<53 {
+		return 0, memstore.Invalidf(path, "send a smaller number", "%s is far out of range", describe(raw))
 	}
 	return int64(f), nil
 }

@@ -2,7 +2,9 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -11,9 +13,9 @@ import (
 )
 
 type deleteMemoryInput struct {
-	MemoryIDs      []string `json:"memory_ids,omitempty" jsonschema:"Delete these memories (any user, any kind). Give this alone."`
-	UserID         string   `json:"user_id,omitempty" jsonschema:"Delete all of this user's memories. Give this (optionally with conversation_id) instead of memory_ids. Never defaulted: a user's memories are only deleted when named."`
-	ConversationID string   `json:"conversation_id,omitempty" jsonschema:"With user_id: delete only this conversation's memories."`
+	MemoryIDs      idList `json:"memory_ids,omitempty" jsonschema:"Delete these memories (any user, any kind). Give this alone."`
+	UserID         string `json:"user_id,omitempty" jsonschema:"Delete all of this user's memories. Give this (optionally with conversation_id) instead of memory_ids. Never defaulted: a user's memories are only deleted when named."`
+	ConversationID string `json:"conversation_id,omitempty" jsonschema:"With user_id: delete only this conversation's memories."`
 }
 
 func deleteMemoryTool(d deps) server.ServerTool {
@@ -28,7 +30,28 @@ func deleteMemoryTool(d deps) server.ServerTool {
 // deleteMemory does not default user_id: deleting everything of the configured user because an
 // argument was left out would be the worst possible surprise.
 func (d deps) deleteMemory(ctx context.Context, in deleteMemoryInput) (memstore.DeleteResult, error) {
-	return d.core.Delete(ctx, memstore.DeleteRequest{MemoryIDs: in.MemoryIDs, UserID: in.UserID, ConversationID: in.ConversationID})
+	return d.core.Delete(ctx, memstore.DeleteRequest{MemoryIDs: in.MemoryIDs.ids, UserID: in.UserID, ConversationID: in.ConversationID})
+}
+
+// idList is a list of memory ids that remembers whether it was given at all: for delete_memory, an
+// empty list or an explicit null is a by-id request with no ids (an error), never "no list", which
+// together with user_id would delete everything the user has.
+type idList struct{ ids []string }
+
+func (l *idList) decodeArg(path string, raw json.RawMessage) error {
+	if string(raw) == "null" {
+		l.ids = []string{}
+		return nil
+	}
+	var ids []string
+	if err := decodeValue(path, raw, reflect.ValueOf(&ids).Elem()); err != nil {
+		return err
+	}
+	if ids == nil {
+		ids = []string{}
+	}
+	l.ids = ids
+	return nil
 }
 
 func deleteMemoryText(r memstore.DeleteResult) string {

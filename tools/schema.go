@@ -58,8 +58,13 @@ func inputSchema[T any](props map[string]prop) json.RawMessage {
 // outputSchema derives a tool's output schema from its result type.
 func outputSchema[T any]() json.RawMessage { return marshalSchema(schemaOf[T]()) }
 
+// customSchemas describes argument types that decode themselves.
+var customSchemas = map[reflect.Type]*jsonschema.Schema{
+	reflect.TypeFor[idList](): {Type: "array", Items: &jsonschema.Schema{Type: "string"}},
+}
+
 func schemaOf[T any]() *jsonschema.Schema {
-	s, err := jsonschema.For[T](nil)
+	s, err := jsonschema.For[T](&jsonschema.ForOptions{TypeSchemas: customSchemas})
 	if err != nil {
 		panic(fmt.Sprintf("tools: schema for %T: %v", *new(T), err)) // a programming error, caught by tests
 	}

@@ -197,6 +197,9 @@ type messageInput struct {
 	Role     string `json:"role" jsonschema:"Who said it: user, assistant or system."`
 	Content  string `json:"content" jsonschema:"What was said."`
 	ChatTime string `json:"chat_time,omitempty" jsonschema:"When it was said: RFC 3339 or 2025-12-02 10:10:10 (UTC). Defaults to now."`
+	// MemOS clients send these OpenAI-style fields; they are accepted and not used.
+	MessageID string `json:"message_id,omitempty" jsonschema:"Accepted for MemOS compatibility; not used."`
+	Name      string `json:"name,omitempty" jsonschema:"Accepted for MemOS compatibility; not used."`
 }
 
 // messages converts messageInputs, parsing times; field names the list in errors.

@@ -203,6 +203,14 @@ func TestBadInputIsAToolErrorNamingTheField(t *testing.T) {
 		{"delete_memory", map[string]any{"memory_ids": []any{uuid}, "user_id": "alice"}, []string{"memory_ids", "cannot be combined"}},
 		{"delete_memory", map[string]any{"memory_ids": []any{"not-a-uuid"}}, []string{"memory_ids[0]", "not a memory id"}},
 		{"delete_memory", map[string]any{"conversation_id": "c1"}, []string{"user_id", "conversation_id"}},
+		// An empty or null id list is never read as "no list": with user_id it would delete everything.
+		{"delete_memory", map[string]any{"memory_ids": []any{}, "user_id": "alice"}, []string{"memory_ids", "cannot be combined"}},
+		{"delete_memory", map[string]any{"memory_ids": nil, "user_id": "alice"}, []string{"memory_ids", "cannot be combined"}},
+		{"delete_memory", map[string]any{"memory_ids": []any{}}, []string{"memory_ids", "is empty"}},
+		{"delete_memory", map[string]any{"memory_ids": []any{nil}}, []string{"memory_ids[0]", "is empty"}},
+		{"search_memory", map[string]any{"query": "x", "top_k": 1e308}, []string{"top_k", "out of range"}},
+		{"add_message", map[string]any{"messages": []any{map[string]any{"role": "user", "content": "x", "chat_time": "3000-01-01 00:00:00"}}}, []string{"messages[0].chat_time", "not a plausible time"}},
+		{"add_message", map[string]any{"messages": []any{map[string]any{"role": "user", "content": "I like tea", "message_id": "m1", "name": "Ann"}}, "mode": "FAST", "expires_at": "  "}, []string{}},
 		{"add_feedback", map[string]any{}, []string{"feedback_content", "is empty"}},
 		{"add_feedback", map[string]any{"feedback_content": "x", "feedback_time": "later"}, []string{"feedback_time"}},
 		{"add_feedback", map[string]any{"feedback_content": "x", "retrieved_memory_ids": []any{"m1"}}, []string{"retrieved_memory_ids[0]"}},
@@ -231,8 +239,8 @@ func TestBadInputIsAToolErrorNamingTheField(t *testing.T) {
 			}
 		})
 	}
-	// Only the one accepted add (tags with a number) wrote anything.
-	if n := h.store.Count(); n != 2 {
+	// Only the two accepted adds wrote anything.
+	if n := h.store.Count(); n != 4 {
 		t.Fatalf("the store holds %d memories; rejected calls must write nothing", n)
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
+	"github.com/memos-mcp/memos-mcp/memstore"
 	"github.com/memos-mcp/memos-mcp/memstore/ollama"
 )
 
@@ -155,8 +157,10 @@ func (c config) validate() error {
 	if strings.TrimSpace(c.DataDir) == "" {
 		return errors.New("--data-dir is empty: give the directory for the embedded store")
 	}
-	if strings.TrimSpace(c.UserID) == "" || strings.TrimSpace(c.UserID) != c.UserID {
-		return fmt.Errorf("--user %q: give a non-empty user id without surrounding spaces", c.UserID)
+	if strings.TrimSpace(c.UserID) == "" || strings.TrimSpace(c.UserID) != c.UserID || len(c.UserID) > memstore.MaxIDLength ||
+		strings.ContainsFunc(c.UserID, unicode.IsControl) {
+		return fmt.Errorf("--user %q: give a non-empty user id of at most %d bytes, without surrounding spaces or control characters",
+			c.UserID, memstore.MaxIDLength)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

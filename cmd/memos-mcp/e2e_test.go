@@ -491,3 +491,39 @@ func TestStdioStopsCleanlyOnSIGTERM(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPShutdownWithOpenEventStream: a client holding the GET event stream open must not keep
+// the server from stopping on SIGTERM.
+func TestHTTPShutdownWithOpenEventStream(t *testing.T) {
+	s := startHTTP(t, t.TempDir())
+	init := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`
+	req, _ := http.NewRequest(http.MethodPost, s.url, strings.NewReader(init))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	session := resp.Header.Get("Mcp-Session-Id")
+	if session == "" {
+		t.Fatal("no session id")
+	}
+	stream, _ := http.NewRequest(http.MethodGet, s.url, nil)
+	stream.Header.Set("Accept", "text/event-stream")
+	stream.Header.Set("Mcp-Session-Id", session)
+	streamResp, err := http.DefaultClient.Do(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer streamResp.Body.Close()
+	if streamResp.StatusCode != http.StatusOK {
+		t.Fatalf("GET stream: %s", streamResp.Status)
+	}
+	start := time.Now()
+	s.stop(t)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("stopping with an open stream took %s", took)
+	}
+}

@@ -126,11 +126,13 @@ func serveHTTP(ctx context.Context, cfg config, s *server.MCPServer, store count
 	logger.Info().Dur("timeout", cfg.ShutdownTimeout).Msg("shutting down, draining requests")
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
+	// Close the MCP sessions first: their open event streams (GET /mcp) would otherwise keep
+	// http.Server.Shutdown waiting until the timeout. Requests in flight still finish.
 	if err := mcpHandler.Shutdown(shutdownCtx); err != nil {
 		logger.Warn().Err(err).Msg("closing MCP sessions")
+	}
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
 	}
 	logger.Info().Msg("memos-mcp stopped")
 	return nil

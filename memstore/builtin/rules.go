@@ -15,6 +15,10 @@ type Rules struct{}
 
 var _ memstore.Rules = Rules{}
 
+// maxPreferencesPerText bounds what one message can yield: a message listing dozens of "I like …"
+// is more likely a document than a set of personal preferences.
+const maxPreferencesPerText = 5
+
 // Preferences implements memstore.Rules.
 func (Rules) Preferences(text string) []memstore.PreferenceStatement {
 	var out []memstore.PreferenceStatement
@@ -23,6 +27,9 @@ func (Rules) Preferences(text string) []memstore.PreferenceStatement {
 			out = append(out, chinesePreferences(sentence)...)
 		} else {
 			out = append(out, englishPreferences(sentence)...)
+		}
+		if len(out) >= maxPreferencesPerText {
+			return out[:maxPreferencesPerText]
 		}
 	}
 	return out
@@ -220,7 +227,7 @@ func parseZHPredicate(c string) (memstore.PreferenceStatement, bool) {
 	}
 	object = strings.TrimPrefix(object, "是")
 	object = strings.TrimSpace(trimSuffixes(strings.TrimSpace(object), zhTrailing))
-	if object == "" || slices.Contains(zhTrailing, object) || slices.Contains(zhActivity, object) || !hasContent(object) || len([]rune(object)) > 40 || strings.ContainsAny(object, "你您") {
+	if object == "" || slices.Contains(zhTrailing, object) || slices.Contains(zhActivity, object) || !hasContent(object) || len([]rune(object)) > 20 || strings.ContainsAny(object, "你您") {
 		return memstore.PreferenceStatement{}, false
 	}
 	key := object
@@ -453,7 +460,7 @@ func parseENPredicate(ws []enWord) (memstore.PreferenceStatement, bool) {
 			rest = rest[1:]
 		}
 		object := trimENObject(rest)
-		if len(object) == 0 || len(object) > 12 || isRequestObject(object) || onlyStopwords(object) {
+		if len(object) == 0 || len(object) > 8 || isRequestObject(object) || onlyStopwords(object) {
 			return memstore.PreferenceStatement{}, false
 		}
 		// "I want to book a flight" is a task, not a preference.

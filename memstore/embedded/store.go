@@ -269,15 +269,30 @@ func (s *Store) Put(ctx context.Context, memories []memstore.Memory) error {
 	if err != nil {
 		return fmt.Errorf("put %d memories: %w", len(batch), err)
 	}
-	s.mu.Lock()
-	if s.identity.Dim == 0 {
-		s.identity.Dim, s.idx.dim = dim, dim
-	}
-	for _, p := range batch {
-		s.idx.put(p.id, p.h, p.vec)
-	}
-	s.mu.Unlock()
+	s.withIndex(func() {
+		if s.identity.Dim == 0 {
+			s.identity.Dim, s.idx.dim = dim, dim
+		}
+		for _, p := range batch {
+			s.idx.put(p.id, p.h, p.vec)
+		}
+	})
 	return nil
+}
+
+// withIndex runs fn with the index locked for writing; the lock is released even if fn panics,
+// so one failed call cannot hang every later one.
+func (s *Store) withIndex(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn()
+}
+
+// readIndex runs fn with the index locked for reading.
+func (s *Store) readIndex(fn func()) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	fn()
 }
 
 // Get implements memstore.Store.
@@ -323,22 +338,27 @@ func (s *Store) load(ctx context.Context, keys [][16]byte) ([]memstore.Memory, e
 // Search implements memstore.Store.
 func (s *Store) Search(ctx context.Context, q memstore.VectorQuery) ([]memstore.Hit, error) {
 	vec := normalize(q.Vector)
-	s.mu.RLock()
-	if dim := s.identity.Dim; len(vec) != dim {
-		s.mu.RUnlock()
+	var keys [][16]byte
+	var scores map[[16]byte]float64
+	dim := 0
+	s.readIndex(func() {
+		if dim = s.identity.Dim; len(vec) != dim {
+			return
+		}
+		found := s.idx.search(q.Scope, q.Filter, vec, q.Limit)
+		keys = make([][16]byte, len(found))
+		scores = make(map[[16]byte]float64, len(found))
+		for i, f := range found {
+			keys[i] = f.e.id
+			scores[f.e.id] = f.score
+		}
+	})
+	if len(vec) != dim {
 		if dim == 0 {
 			return nil, nil // nothing stored yet, so nothing to find
 		}
 		return nil, s.dimMismatch("the query embedding", len(vec))
 	}
-	found := s.idx.search(q.Scope, q.Filter, vec, q.Limit)
-	keys := make([][16]byte, len(found))
-	scores := make(map[[16]byte]float64, len(found))
-	for i, f := range found {
-		keys[i] = f.e.id
-		scores[f.e.id] = f.score
-	}
-	s.mu.RUnlock()
 	ms, err := s.load(ctx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
@@ -353,9 +373,9 @@ func (s *Store) Search(ctx context.Context, q memstore.VectorQuery) ([]memstore.
 
 // List implements memstore.Store.
 func (s *Store) List(ctx context.Context, q memstore.ListQuery) (memstore.Page, error) {
-	s.mu.RLock()
-	keys, total := s.idx.list(q.Scope, q.Filter, q.Offset, q.Limit)
-	s.mu.RUnlock()
+	var keys [][16]byte
+	var total int
+	s.readIndex(func() { keys, total = s.idx.list(q.Scope, q.Filter, q.Offset, q.Limit) })
 	ms, err := s.load(ctx, keys)
 	if err != nil {
 		return memstore.Page{}, fmt.Errorf("list: %w", err)
@@ -380,9 +400,8 @@ func (s *Store) Delete(ctx context.Context, ids []string) ([]string, error) {
 func (s *Store) DeleteWhere(ctx context.Context, scope memstore.Scope, f memstore.Filter) ([]string, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	s.mu.RLock()
-	keys := s.idx.matching(scope, f)
-	s.mu.RUnlock()
+	var keys [][16]byte
+	s.readIndex(func() { keys = s.idx.matching(scope, f) })
 	return s.deleteKeys(ctx, keys)
 }
 
@@ -409,11 +428,11 @@ func (s *Store) deleteKeys(ctx context.Context, keys [][16]byte) ([]string, erro
 	if err != nil {
 		return nil, fmt.Errorf("delete: %w", err)
 	}
-	s.mu.Lock()
-	for _, k := range deleted {
-		s.idx.remove(k)
-	}
-	s.mu.Unlock()
+	s.withIndex(func() {
+		for _, k := range deleted {
+			s.idx.remove(k)
+		}
+	})
 	ids := make([]string, len(deleted))
 	for i, k := range deleted {
 		ids[i] = uuid.UUID(k).String()
