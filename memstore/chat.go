@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/memos-mcp/memos-mcp/prompts"
 )
@@ -135,12 +134,8 @@ func (c *Core) checkChat(req *ChatRequest) error {
 	if err := checkName("conversation_id", req.ConversationID); err != nil {
 		return err
 	}
-	req.Query = strings.TrimSpace(req.Query)
-	if req.Query == "" {
-		return Invalid("query", "is empty", "give the user's message to answer")
-	}
-	if n := utf8.RuneCountInString(req.Query); n > MaxMessageRunes {
-		return Invalidf("query", "shorten the message", "is %d characters long, the limit is %d", n, MaxMessageRunes)
+	if err := checkText("query", &req.Query, MaxMessageRunes, "give the user's message to answer", "shorten the message"); err != nil {
+		return err
 	}
 	if err := checkMessages("history", req.History, false); err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // maxPreferenceCandidates bounds how many of a user's preferences a feedback is checked against.
@@ -317,12 +316,8 @@ func (c *Core) checkFeedback(req *FeedbackRequest) error {
 	if err := checkOptionalName("conversation_id", req.ConversationID); err != nil {
 		return err
 	}
-	req.FeedbackContent = strings.TrimSpace(req.FeedbackContent)
-	if req.FeedbackContent == "" {
-		return Invalid("feedback_content", "is empty", `give the user's feedback, e.g. "wrong, actually I like mangosteen"`)
-	}
-	if n := utf8.RuneCountInString(req.FeedbackContent); n > MaxMessageRunes {
-		return Invalidf("feedback_content", "shorten it", "is %d characters long, the limit is %d", n, MaxMessageRunes)
+	if err := checkText("feedback_content", &req.FeedbackContent, MaxMessageRunes, `give the user's feedback, e.g. "wrong, actually I like mangosteen"`, "shorten it"); err != nil {
+		return err
 	}
 	if err := checkMessages("history", req.History, false); err != nil {
 		return err

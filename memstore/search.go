@@ -6,7 +6,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"unicode/utf8"
 )
 
 // Defaults of search, as in MemOS.
@@ -144,12 +143,8 @@ func (c *Core) checkSearch(req *SearchRequest) error {
 	if err := checkName("user_id", req.UserID); err != nil {
 		return err
 	}
-	req.Query = strings.TrimSpace(req.Query)
-	if req.Query == "" {
-		return Invalid("query", "is empty", "give the text to search for, e.g. \"what food does the user like?\"")
-	}
-	if n := utf8.RuneCountInString(req.Query); n > MaxQueryRunes {
-		return Invalidf("query", "search with a shorter query", "is %d characters long, the limit is %d", n, MaxQueryRunes)
+	if err := checkText("query", &req.Query, MaxQueryRunes, `give the text to search for, e.g. "what food does the user like?"`, "search with a shorter query"); err != nil {
+		return err
 	}
 	if err := defaultInt(&req.TopK, "top_k", DefaultTopK, 1, MaxTopK); err != nil {
 		return err

@@ -70,6 +70,18 @@ func CheckMemoryID(field, id string) (string, error) {
 	return u.String(), nil
 }
 
+// checkText trims *s and checks that it is not empty and at most limit characters long.
+func checkText(field string, s *string, limit int, emptyFix, longFix string) error {
+	*s = strings.TrimSpace(*s)
+	if *s == "" {
+		return Invalid(field, "is empty", emptyFix)
+	}
+	if n := utf8.RuneCountInString(*s); n > limit {
+		return Invalidf(field, longFix, "is %d characters long, the limit is %d", n, limit)
+	}
+	return nil
+}
+
 func checkTags(field string, tags []string) error {
 	if len(tags) > MaxTags {
 		return Invalidf(field, "keep the most useful ones", "has %d tags, the limit is %d", len(tags), MaxTags)
