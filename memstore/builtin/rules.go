@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/memos-mcp/memos-mcp/memstore"
+	"github.com/memos-mcp/memos-mcp/memstore/lexical"
 )
 
 // Rules finds explicit preference statements in Chinese and English without a model. It is
@@ -101,7 +102,7 @@ func splitSentences(text string) []sentence {
 
 func hasCJK(s string) bool {
 	for _, r := range s {
-		if isCJK(r) {
+		if lexical.IsCJK(r) {
 			return true
 		}
 	}
@@ -253,12 +254,12 @@ func parseZHPredicate(c string) (memstore.PreferenceStatement, bool) {
 // ---- English ----
 
 var (
-	enQuestionStarts = setOf("what", "which", "who", "whom", "whose", "when", "where", "why", "how",
+	enQuestionStarts = lexical.SetOf("what", "which", "who", "whom", "whose", "when", "where", "why", "how",
 		"do", "does", "did", "is", "are", "can", "could", "would", "should", "will", "shall", "may")
-	enAdverbs = setOf("really", "also", "absolutely", "totally", "generally", "usually", "always", "definitely",
+	enAdverbs = lexical.SetOf("really", "also", "absolutely", "totally", "generally", "usually", "always", "definitely",
 		"truly", "still", "actually", "mostly", "much", "quite", "personally", "just", "especially", "honestly",
 		"kinda", "sorta", "do", "too", "very", "so", "genuinely", "strongly", "now", "somewhat")
-	enNegations = setOf("dont", "don't", "never", "didnt", "didn't")
+	enNegations = lexical.SetOf("dont", "don't", "never", "didnt", "didn't")
 	// Main verbs, by polarity. Multi-word forms are matched before single words.
 	enPhrases = []struct {
 		words    []string
@@ -494,7 +495,7 @@ func parseENPredicate(ws []enWord) (memstore.PreferenceStatement, bool) {
 // onlyStopwords reports whether an object has no content word ("I like a").
 func onlyStopwords(ws []enWord) bool {
 	for _, w := range ws {
-		if w.lower != "," && !stopwords[w.lower] {
+		if w.lower != "," && !lexical.Stopwords[w.lower] {
 			return false
 		}
 	}
