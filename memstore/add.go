@@ -47,6 +47,8 @@ type AddRequest struct {
 	Tags           []string
 	Info           map[string]string
 	ExpiresAt      *time.Time
+	// TTL sets ExpiresAt relative to now ("24h", "7d"); give one of the two.
+	TTL string
 }
 
 // AddedMemory is a memory an add created.
@@ -160,6 +162,17 @@ func (c *Core) checkAdd(req *AddRequest, now time.Time) error {
 	}
 	if err := checkInfo("info", req.Info); err != nil {
 		return err
+	}
+	if req.TTL != "" {
+		if req.ExpiresAt != nil {
+			return Invalid("ttl", "cannot be combined with expires_at", "give ttl (how long to keep the memories) or expires_at (until when), not both")
+		}
+		d, err := ParseTTL("ttl", req.TTL)
+		if err != nil {
+			return err
+		}
+		t := now.Add(d)
+		req.ExpiresAt = &t
 	}
 	if req.ExpiresAt != nil && !req.ExpiresAt.After(now) {
 		return Invalidf("expires_at", "give a time in the future, or leave expires_at out to keep the memories until deleted",

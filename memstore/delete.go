@@ -16,6 +16,10 @@ type DeleteRequest struct {
 	MemoryIDs      []string
 	UserID         string
 	ConversationID string
+	// Filter narrows a user's deletion with a MemOS filter expression (see ParseFilter).
+	Filter map[string]any
+	// ExpiredOnly narrows a user's deletion to memories whose expires_at has passed.
+	ExpiredOnly bool
 }
 
 // DeleteResult reports what was deleted.
@@ -32,11 +36,11 @@ func (c *Core) Delete(ctx context.Context, req DeleteRequest) (DeleteResult, err
 	// A memory_ids list that is present but empty is still the by-id mode (and an error), never a
 	// reason to fall through to deleting everything of user_id.
 	byIDs := req.MemoryIDs != nil
-	byUser := req.UserID != "" || req.ConversationID != ""
+	byUser := req.UserID != "" || req.ConversationID != "" || len(req.Filter) > 0 || req.ExpiredOnly
 	switch {
 	case byIDs && byUser:
-		return DeleteResult{}, Invalid("memory_ids", "cannot be combined with user_id or conversation_id",
-			"give memory_ids alone to delete those memories, or user_id (with conversation_id to narrow it) alone to delete a user's memories")
+		return DeleteResult{}, Invalid("memory_ids", "cannot be combined with user_id, conversation_id, filter or expired_only",
+			"give memory_ids alone to delete those memories, or user_id (narrowed by conversation_id, filter or expired_only) to delete a user's memories")
 	case !byIDs && !byUser:
 		return DeleteResult{}, Invalid("memory_ids", "is missing, and so is user_id",
 			"give memory_ids to delete those memories, or user_id (optionally with conversation_id) to delete all of a user's or a conversation's memories")
@@ -44,7 +48,7 @@ func (c *Core) Delete(ctx context.Context, req DeleteRequest) (DeleteResult, err
 		return c.deleteByIDs(ctx, req.MemoryIDs)
 	}
 	if req.UserID == "" {
-		return DeleteResult{}, Invalid("user_id", "is missing", "conversation_id needs the user_id the conversation belongs to")
+		return DeleteResult{}, Invalid("user_id", "is missing", "conversation_id, filter and expired_only need the user_id whose memories they select")
 	}
 	if err := checkName("user_id", req.UserID); err != nil {
 		return DeleteResult{}, err
@@ -52,15 +56,23 @@ func (c *Core) Delete(ctx context.Context, req DeleteRequest) (DeleteResult, err
 	if err := checkOptionalName("conversation_id", req.ConversationID); err != nil {
 		return DeleteResult{}, err
 	}
+	expr, err := ParseFilter("filter", req.Filter)
+	if err != nil {
+		return DeleteResult{}, err
+	}
+	filter := Filter{ConversationID: req.ConversationID, AnyStatus: true, Expiry: IncludeExpired, Expr: expr}
+	if req.ExpiredOnly {
+		filter.Expiry, filter.Now = OnlyExpired, c.clock()
+	}
 	unlock := c.users.lock(req.UserID)
 	defer unlock()
-	ids, err := c.store.DeleteWhere(ctx, Scope{UserID: req.UserID},
-		Filter{ConversationID: req.ConversationID, AnyStatus: true, Expiry: IncludeExpired})
+	ids, err := c.store.DeleteWhere(ctx, Scope{UserID: req.UserID}, filter)
 	if err != nil {
 		return DeleteResult{}, fmt.Errorf("delete memories of user %q: %w", req.UserID, err)
 	}
-	// The transcript goes too: deleting a user's or a conversation's memories forgets what was said.
-	if c.messages != nil {
+	// The transcript goes too: deleting a user's or a conversation's memories forgets what was said
+	// (a narrower deletion, by filter or expiry, leaves it).
+	if c.messages != nil && expr == nil && !req.ExpiredOnly {
 		if err := c.messages.DeleteMessages(ctx, req.UserID, req.ConversationID); err != nil {
 			return DeleteResult{}, fmt.Errorf("delete the conversation transcripts of user %q: %w", req.UserID, err)
 		}

@@ -18,6 +18,8 @@ type ListRequest struct {
 	PageSize          *int   // default 10, at most 100
 	IncludeExpired    bool
 	IncludeArchived   bool
+	// Filter is a MemOS filter expression (see ParseFilter) the memories must pass.
+	Filter map[string]any
 }
 
 // ListedMemory is a memory in a listing, marked when it has expired.
@@ -53,12 +55,16 @@ func (c *Core) List(ctx context.Context, req ListRequest) (ListResult, error) {
 		return ListResult{}, err
 	}
 	defaultBool(&req.IncludePreference, true)
+	expr, err := ParseFilter("filter", req.Filter)
+	if err != nil {
+		return ListResult{}, err
+	}
 	now := c.clock()
 	scope := Scope{UserID: req.UserID}
 	if req.CubeID != "" {
 		scope.CubeIDs = []string{req.CubeID}
 	}
-	filter := Filter{Now: now, Statuses: []Status{StatusActivated}}
+	filter := Filter{Now: now, Statuses: []Status{StatusActivated}, Expr: expr}
 	if req.IncludeArchived {
 		filter.Statuses = append(filter.Statuses, StatusArchived)
 	}

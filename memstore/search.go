@@ -2,10 +2,14 @@ package memstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/memos-mcp/memos-mcp/prompts"
 )
 
 // Defaults of search, as in MemOS.
@@ -14,9 +18,9 @@ const (
 	DefaultPrefTopK = 6
 )
 
-// conversationBoost lifts memories from the conversation named in a search (MemOS treats the
-// session as a soft priority, not a filter). It changes the ranking only; reported scores stay cosine.
-const conversationBoost = 0.05
+// conversationBoost lifts memories from the conversation named in a search by this many places (MemOS
+// treats the session as a soft priority, not a filter). Reported scores stay cosine.
+const conversationBoost = 3
 
 // SearchRequest asks for the memories relevant to a query.
 type SearchRequest struct {
@@ -31,6 +35,8 @@ type SearchRequest struct {
 	Relativity     *float64
 	ConversationID string
 	Mode           string // "fast" (default) or "fine"
+	// Filter is a MemOS filter expression (see ParseFilter) the results must pass.
+	Filter map[string]any
 }
 
 // SearchHit is a recalled memory with its relevance: the cosine similarity between the query and
@@ -52,14 +58,24 @@ func (c *Core) Search(ctx context.Context, req SearchRequest) (SearchResult, err
 	if err := c.checkSearch(&req); err != nil {
 		return SearchResult{}, err
 	}
-	res := SearchResult{Memories: []SearchHit{}, Preferences: []SearchHit{}}
-	if req.Mode == ModeFine {
-		res.Notes = append(res.Notes, "mode fine needs a generation model to rewrite the query; searched in fast mode")
-	}
-	vecs, err := c.embed(ctx, []string{req.Query})
+	expr, err := ParseFilter("filter", req.Filter)
 	if err != nil {
 		return SearchResult{}, err
 	}
+	res := SearchResult{Memories: []SearchHit{}, Preferences: []SearchHit{}}
+	query := req.Query
+	if req.Mode == ModeFine {
+		rewritten, note := c.rewriteQuery(ctx, req.Query)
+		query = rewritten
+		if note != "" {
+			res.Notes = append(res.Notes, note)
+		}
+	}
+	vecs, err := c.embed(ctx, []string{query})
+	if err != nil {
+		return SearchResult{}, err
+	}
+	req.Query = query
 	scope := Scope{UserID: req.UserID, CubeIDs: req.CubeIDs}
 	topK, prefTopK := *req.TopK, *req.PrefTopK
 	if !*req.IncludePreference {
@@ -75,7 +91,7 @@ func (c *Core) Search(ctx context.Context, req SearchRequest) (SearchResult, err
 	case DedupMMR:
 		factLimit = topK * 3
 	}
-	facts, err := c.recall(ctx, scope, KindFact, vecs[0], factLimit, req)
+	facts, err := c.recall(ctx, scope, KindFact, vecs[0], factLimit, req, expr)
 	if err != nil {
 		return SearchResult{}, err
 	}
@@ -85,7 +101,7 @@ func (c *Core) Search(ctx context.Context, req SearchRequest) (SearchResult, err
 		if req.Dedup == DedupMMR {
 			prefLimit = prefTopK * 3
 		}
-		if prefs, err = c.recall(ctx, scope, KindPreference, vecs[0], prefLimit, req); err != nil {
+		if prefs, err = c.recall(ctx, scope, KindPreference, vecs[0], prefLimit, req, expr); err != nil {
 			return SearchResult{}, err
 		}
 	}
@@ -116,28 +132,73 @@ func (c *Core) Search(ctx context.Context, req SearchRequest) (SearchResult, err
 	return res, nil
 }
 
-// recall fetches candidates of one kind, applies the relativity threshold and the conversation
-// boost, and returns them by relevance.
-func (c *Core) recall(ctx context.Context, scope Scope, kind Kind, vec []float32, limit int, req SearchRequest) ([]ranked, error) {
-	hits, err := c.store.Search(ctx, VectorQuery{Scope: scope, Filter: Filter{Kind: kind, Now: c.clock()}, Vector: vec, Limit: limit})
+// recall fetches candidates of one kind, best first (the store fuses vector and lexical ranks),
+// applies the relativity threshold, and moves memories of the request's conversation up a little.
+func (c *Core) recall(ctx context.Context, scope Scope, kind Kind, vec []float32, limit int, req SearchRequest, expr *Expr) ([]ranked, error) {
+	hits, err := c.store.Search(ctx, VectorQuery{Scope: scope, Filter: Filter{Kind: kind, Now: c.clock(), Expr: expr},
+		Vector: vec, Text: req.Query, Limit: limit})
 	if err != nil {
 		return nil, fmt.Errorf("search %s memories: %w", kind, err)
 	}
-	out := make([]ranked, 0, len(hits))
-	for _, h := range hits {
+	type placed struct {
+		r   ranked
+		pos int
+	}
+	var list []placed
+	for i, h := range hits {
 		// A memory sharing nothing with the query is not a result, whatever the threshold.
 		if h.Score <= 0 || h.Score < *req.Relativity {
 			continue
 		}
-		r := ranked{hit: SearchHit{Memory: h.Memory, Score: round3(h.Score)}, relevance: h.Score, pref: kind == KindPreference}
+		pos := i
 		if req.ConversationID != "" && h.Memory.ConversationID == req.ConversationID {
-			r.relevance += conversationBoost
+			pos -= conversationBoost
 		}
-		out = append(out, r)
+		list = append(list, placed{ranked{hit: SearchHit{Memory: h.Memory, Score: round3(h.Score)}, relevance: h.Score, pref: kind == KindPreference}, pos})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].relevance > out[j].relevance })
+	sort.SliceStable(list, func(i, j int) bool { return list[i].pos < list[j].pos })
+	out := make([]ranked, len(list))
+	for i, p := range list {
+		out[i] = p.r
+	}
 	return out, nil
 }
+
+// rewriteQuery asks the model for a standalone search query (mode fine). Without a model, or when
+// it fails, the query is used as given and the note says so.
+func (c *Core) rewriteQuery(ctx context.Context, query string) (string, string) {
+	if c.llm == nil {
+		return query, "mode fine needs a generation model to rewrite the query; searched in fast mode"
+	}
+	name := "rewrite_en.md"
+	if isChinese(query) {
+		name = "rewrite_zh.md"
+	}
+	prompt, err := prompts.Render(name, map[string]string{"Query": query})
+	if err != nil {
+		return query, "the query could not be rewritten: " + err.Error()
+	}
+	temp := 0.0
+	resp, err := c.llm.Chat(ctx, ChatRequestLLM{Messages: []LLMMessage{{Role: RoleUser, Content: prompt}}, Temperature: &temp,
+		MaxTokens: 200, Format: rewriteSchema})
+	if err != nil {
+		return query, "the model could not rewrite the query, so it was used as given: " + err.Error()
+	}
+	var out struct {
+		Query string `json:"query"`
+	}
+	text, _ := splitThinking(resp.Content)
+	if start, end := strings.Index(text, "{"), strings.LastIndex(text, "}"); start >= 0 && end > start {
+		_ = json.Unmarshal([]byte(text[start:end+1]), &out)
+	}
+	out.Query = strings.TrimSpace(out.Query)
+	if out.Query == "" || utf8.RuneCountInString(out.Query) > MaxQueryRunes {
+		return query, "the model's rewritten query was unusable, so the query was used as given"
+	}
+	return out.Query, ""
+}
+
+var rewriteSchema = []byte(`{"type":"object","properties":{"query":{"type":"string","maxLength":400}},"required":["query"]}`)
 
 func (c *Core) checkSearch(req *SearchRequest) error {
 	if err := checkName("user_id", req.UserID); err != nil {

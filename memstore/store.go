@@ -65,6 +65,8 @@ type Filter struct {
 	// Expiry and Now decide what "expired" means; Now is required unless Expiry is IncludeExpired.
 	Expiry Expiry
 	Now    time.Time
+	// Expr is a MemOS filter expression the memories must also pass (nil: none).
+	Expr *Expr
 }
 
 // Match reports whether m passes the filter. Backends may evaluate filters natively, but must agree
@@ -79,7 +81,7 @@ func (f Filter) Match(m *Memory) bool {
 	if f.ConversationID != "" && m.ConversationID != f.ConversationID {
 		return false
 	}
-	return f.MatchExpiry(m.ExpiresAt)
+	return f.MatchExpiry(m.ExpiresAt) && f.Expr.Match(m)
 }
 
 // MatchStatus reports whether a memory with status s passes the filter's status condition.
@@ -106,18 +108,22 @@ func (f Filter) MatchExpiry(expiresAt *time.Time) bool {
 	}
 }
 
-// VectorQuery asks for the memories nearest to a vector.
+// VectorQuery asks for the memories nearest to a vector and, when Text is set, also to the text:
+// the store then fuses vector and lexical (BM25) rankings, as far as it supports that.
 type VectorQuery struct {
 	Scope  Scope
 	Filter Filter
 	Vector []float32
+	Text   string
 	Limit  int
 }
 
-// Hit is a memory found by a vector query, with its cosine similarity to the query.
+// Hit is a memory found by a query. Hits come back best first: by the fused ranking when the query
+// had text, else by Score.
 type Hit struct {
 	Memory Memory
-	Score  float64
+	// Score is the cosine similarity between the query vector and the memory's.
+	Score float64
 }
 
 // ListQuery asks for one page of memories, newest first.

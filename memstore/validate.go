@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -147,4 +148,38 @@ func truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n]) + "…"
+}
+
+// ParseTTL reads a time to live: a Go duration ("90s", "15m", "36h"), days or weeks ("7d", "2w"), or
+// a number of seconds ("3600").
+func ParseTTL(field, s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	fix := `give a duration such as "90s", "24h", "7d" or "2w"`
+	var d time.Duration
+	var err error
+	switch {
+	case s == "":
+		return 0, Invalid(field, "is empty", fix)
+	case strings.HasSuffix(s, "d") || strings.HasSuffix(s, "w"):
+		unit := 24 * time.Hour
+		if strings.HasSuffix(s, "w") {
+			unit *= 7
+		}
+		var n float64
+		n, err = strconv.ParseFloat(s[:len(s)-1], 64)
+		d = time.Duration(n * float64(unit))
+	default:
+		if n, perr := strconv.ParseFloat(s, 64); perr == nil {
+			d = time.Duration(n * float64(time.Second))
+		} else {
+			d, err = time.ParseDuration(s)
+		}
+	}
+	if err != nil {
+		return 0, Invalidf(field, fix, "%q is not a duration", truncate(s, 30))
+	}
+	if d <= 0 || d > 100*365*24*time.Hour {
+		return 0, Invalidf(field, fix+" (positive, at most 100 years)", "%q is out of range", truncate(s, 30))
+	}
+	return d, nil
 }

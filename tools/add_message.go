@@ -19,6 +19,7 @@ type addMessageInput struct {
 	Tags           []string          `json:"tags,omitempty" jsonschema:"Labels to attach to every memory created."`
 	Info           map[string]string `json:"info,omitempty" jsonschema:"Free-form string metadata to attach to every memory created."`
 	ExpiresAt      string            `json:"expires_at,omitempty" jsonschema:"When the memories stop being recalled: RFC 3339, e.g. 2026-12-31T00:00:00Z. Omit to keep them until deleted."`
+	TTL            string            `json:"ttl,omitempty" jsonschema:"Instead of expires_at: how long to keep the memories, e.g. 90s, 24h, 7d, 2w."`
 }
 
 func addMessageTool(d deps) server.ServerTool {
@@ -41,7 +42,7 @@ func (d deps) addMessage(ctx context.Context, in addMessageInput) (memstore.AddR
 	}
 	req := memstore.AddRequest{
 		UserID: d.user(in.UserID), CubeID: in.MemCubeID, ConversationID: in.ConversationID,
-		Messages: msgs, Mode: in.Mode, Tags: in.Tags, Info: in.Info,
+		Messages: msgs, Mode: in.Mode, Tags: in.Tags, Info: in.Info, TTL: in.TTL,
 	}
 	if strings.TrimSpace(in.ExpiresAt) != "" {
 		t, err := memstore.ParseTime("expires_at", in.ExpiresAt)

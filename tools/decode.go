@@ -85,6 +85,15 @@ func decodeValue(path string, raw json.RawMessage, v reflect.Value) error {
 		}
 		v.SetFloat(f)
 		return nil
+	case reflect.Interface: // free-form JSON, e.g. a filter's values
+		var x any
+		if err := json.Unmarshal(raw, &x); err != nil {
+			return memstore.Invalidf(path, "send valid JSON", "could not be read: %v", err)
+		}
+		if x != nil {
+			v.Set(reflect.ValueOf(x))
+		}
+		return nil
 	}
 	return fmt.Errorf("decode %s: unsupported type %s", path, v.Type())
 }

@@ -11,13 +11,14 @@ import (
 )
 
 type getMemoryInput struct {
-	UserID            string `json:"user_id,omitempty" jsonschema:"Whose memories to list. Defaults to the server's configured user."`
-	MemCubeID         string `json:"mem_cube_id,omitempty" jsonschema:"List only this cube. Defaults to all of the user's cubes."`
-	IncludePreference *bool  `json:"include_preference,omitempty" jsonschema:"Also list preference memories (paged separately, with the same page and page_size)."`
-	Page              *int   `json:"page,omitempty" jsonschema:"Which page, starting at 1."`
-	PageSize          *int   `json:"page_size,omitempty" alias:"size" jsonschema:"Memories per page."`
-	IncludeExpired    bool   `json:"include_expired,omitempty" jsonschema:"Also list memories whose expires_at has passed (marked expired)."`
-	IncludeArchived   bool   `json:"include_archived,omitempty" jsonschema:"Also list archived memories (superseded by feedback)."`
+	UserID            string         `json:"user_id,omitempty" jsonschema:"Whose memories to list. Defaults to the server's configured user."`
+	MemCubeID         string         `json:"mem_cube_id,omitempty" jsonschema:"List only this cube. Defaults to all of the user's cubes."`
+	IncludePreference *bool          `json:"include_preference,omitempty" jsonschema:"Also list preference memories (paged separately, with the same page and page_size)."`
+	Page              *int           `json:"page,omitempty" jsonschema:"Which page, starting at 1."`
+	PageSize          *int           `json:"page_size,omitempty" alias:"size" jsonschema:"Memories per page."`
+	IncludeExpired    bool           `json:"include_expired,omitempty" jsonschema:"Also list memories whose expires_at has passed (marked expired)."`
+	IncludeArchived   bool           `json:"include_archived,omitempty" jsonschema:"Also list archived memories (superseded by feedback)."`
+	Filter            map[string]any `json:"filter,omitempty" jsonschema:"A MemOS filter: {\"and\": [...]} or {\"or\": [...]} of conditions such as {\"tags\": {\"contains\": \"work\"}}, {\"created_at\": {\"gte\": \"2026-01-01\"}} or {\"info.source\": \"feedback\"}; operators eq, gt, lt, gte, lte, contains, in, like."`
 }
 
 func getMemoryTool(d deps) server.ServerTool {
@@ -39,6 +40,7 @@ func (d deps) getMemory(ctx context.Context, in getMemoryInput) (memstore.ListRe
 	return d.core.List(ctx, memstore.ListRequest{
 		UserID: d.user(in.UserID), CubeID: in.MemCubeID, IncludePreference: in.IncludePreference,
 		Page: in.Page, PageSize: in.PageSize, IncludeExpired: in.IncludeExpired, IncludeArchived: in.IncludeArchived,
+		Filter: in.Filter,
 	})
 }
 

@@ -13,20 +13,25 @@ import (
 	"github.com/memos-mcp/memos-mcp/memstore"
 )
 
-// A record is stored as a small binary header (what the in-memory index needs), the vector, and the
-// memory's JSON. Opening a store decodes only the header and vector of each record, so start-up
-// does not pay for JSON.
+// A record is stored as a binary header (what the in-memory index needs: scope, ordering, filter
+// fields and the text for the lexical index), the vector, and the memory's JSON. Opening a store
+// decodes only headers and vectors, so start-up does not pay for JSON.
 //
 //	byte     format (recordFormat)
 //	varint   created_at, unix seconds; uvarint nanoseconds
+//	varint   updated_at, unix seconds; uvarint nanoseconds
 //	byte     1 if expires_at follows, else 0
 //	varint   expires_at, unix seconds; uvarint nanoseconds (only when present)
 //	byte     kind (0 fact, 1 preference)
 //	byte     status (0 activated, 1 archived, 2 deleted)
-//	uvarint+ user_id, cube_id, conversation_id (length-prefixed)
+//	strings  user_id, cube_id, conversation_id, memory_type, preference_type, polarity, key, topic,
+//	         and the embedding text (each uvarint length + bytes)
+//	uint32   confidence, float32 bits
+//	uvarint  number of tags, then each tag as a string
+//	uvarint  number of info entries, then key and value strings
 //	uvarint  dimension, then dimension × float32 little-endian
 //	rest     JSON of the memory (without the embedding)
-const recordFormat = 1
+const recordFormat = 2
 
 var errCorrupt = errors.New("corrupt record")
 
@@ -41,14 +46,24 @@ func stampOf(t time.Time) stamp { return stamp{sec: t.Unix(), nsec: int32(t.Nano
 
 func (a stamp) before(b stamp) bool { return a.sec < b.sec || a.sec == b.sec && a.nsec < b.nsec }
 
+func (a stamp) time() time.Time { return time.Unix(a.sec, int64(a.nsec)).UTC() }
+
 // header is the part of a record the index keeps in memory.
 type header struct {
-	created          stamp
+	created, updated stamp
 	expires          stamp
 	hasExpiry        bool
 	kind             memstore.Kind
 	status           memstore.Status
 	user, cube, conv string
+	memoryType       string
+	preferenceType   string
+	polarity         string
+	key, topic       string
+	text             string // the text the memory is embedded by, for the lexical index
+	confidence       float32
+	tags             []string
+	info             map[string]string
 }
 
 var kindCodes = []memstore.Kind{memstore.KindFact, memstore.KindPreference}
@@ -72,6 +87,31 @@ func parseID(id string) ([16]byte, error) {
 	return u, nil
 }
 
+// headerOf extracts a memory's header.
+func headerOf(m *memstore.Memory) header {
+	h := header{
+		created: stampOf(m.CreatedAt), updated: stampOf(m.UpdatedAt), kind: m.Kind, status: m.Status,
+		user: m.UserID, cube: m.CubeID, conv: m.ConversationID,
+		memoryType: string(m.MemoryType), preferenceType: string(m.PreferenceType), polarity: string(m.Polarity),
+		key: m.Key, topic: m.Topic, text: memstore.EmbedText(m), confidence: float32(m.Confidence),
+		tags: m.Tags, info: m.Info,
+	}
+	if m.ExpiresAt != nil {
+		h.expires, h.hasExpiry = stampOf(*m.ExpiresAt), true
+	}
+	return h
+}
+
+func appendStamp(buf []byte, s stamp) []byte {
+	buf = binary.AppendVarint(buf, s.sec)
+	return binary.AppendUvarint(buf, uint64(s.nsec))
+}
+
+func appendString(buf []byte, s string) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(s)))
+	return append(buf, s...)
+}
+
 func encodeRecord(m *memstore.Memory) ([]byte, error) {
 	kind, err := code(kindCodes, m.Kind)
 	if err != nil {
@@ -85,29 +125,113 @@ func encodeRecord(m *memstore.Memory) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("memory %s: encode: %w", m.ID, err)
 	}
-	buf := make([]byte, 0, 64+len(m.UserID)+len(m.CubeID)+len(m.ConversationID)+4*len(m.Embedding)+len(body))
+	h := headerOf(m)
+	buf := make([]byte, 0, 128+len(h.text)+4*len(m.Embedding)+len(body))
 	buf = append(buf, recordFormat)
-	created := stampOf(m.CreatedAt)
-	buf = binary.AppendVarint(buf, created.sec)
-	buf = binary.AppendUvarint(buf, uint64(created.nsec))
-	if m.ExpiresAt == nil {
-		buf = append(buf, 0)
+	buf = appendStamp(buf, h.created)
+	buf = appendStamp(buf, h.updated)
+	if h.hasExpiry {
+		buf = appendStamp(append(buf, 1), h.expires)
 	} else {
-		expires := stampOf(*m.ExpiresAt)
-		buf = append(buf, 1)
-		buf = binary.AppendVarint(buf, expires.sec)
-		buf = binary.AppendUvarint(buf, uint64(expires.nsec))
+		buf = append(buf, 0)
 	}
 	buf = append(buf, kind, status)
-	for _, s := range []string{m.UserID, m.CubeID, m.ConversationID} {
-		buf = binary.AppendUvarint(buf, uint64(len(s)))
-		buf = append(buf, s...)
+	for _, s := range []string{h.user, h.cube, h.conv, h.memoryType, h.preferenceType, h.polarity, h.key, h.topic, h.text} {
+		buf = appendString(buf, s)
+	}
+	buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(h.confidence))
+	buf = binary.AppendUvarint(buf, uint64(len(h.tags)))
+	for _, t := range h.tags {
+		buf = appendString(buf, t)
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(h.info)))
+	for k, v := range h.info {
+		buf = appendString(appendString(buf, k), v)
 	}
 	buf = binary.AppendUvarint(buf, uint64(len(m.Embedding)))
 	for _, x := range m.Embedding {
 		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(x))
 	}
 	return append(buf, body...), nil
+}
+
+// reader decodes a record, remembering the first failure.
+type reader struct {
+	b   []byte
+	p   int
+	bad bool
+}
+
+func (r *reader) varint() int64 {
+	if r.bad {
+		return 0
+	}
+	v, n := binary.Varint(r.b[r.p:])
+	if n <= 0 {
+		r.bad = true
+		return 0
+	}
+	r.p += n
+	return v
+}
+
+func (r *reader) uvarint() uint64 {
+	if r.bad {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b[r.p:])
+	if n <= 0 {
+		r.bad = true
+		return 0
+	}
+	r.p += n
+	return v
+}
+
+func (r *reader) byte() byte {
+	if r.bad || r.p >= len(r.b) {
+		r.bad = true
+		return 0
+	}
+	r.p++
+	return r.b[r.p-1]
+}
+
+func (r *reader) uint32() uint32 {
+	if r.bad || len(r.b)-r.p < 4 {
+		r.bad = true
+		return 0
+	}
+	r.p += 4
+	return binary.LittleEndian.Uint32(r.b[r.p-4:])
+}
+
+func (r *reader) stamp() stamp {
+	sec, nsec := r.varint(), r.uvarint()
+	if nsec >= 1e9 {
+		r.bad = true
+	}
+	return stamp{sec: sec, nsec: int32(nsec)}
+}
+
+func (r *reader) string() string {
+	n := r.uvarint()
+	if r.bad || uint64(len(r.b)-r.p) < n {
+		r.bad = true
+		return ""
+	}
+	r.p += int(n)
+	return string(r.b[r.p-int(n) : r.p])
+}
+
+// count reads a length that must fit in the rest of the record at min bytes per item.
+func (r *reader) count(minBytes uint64) int {
+	n := r.uvarint()
+	if r.bad || n > uint64(len(r.b)-r.p)/minBytes { // divide rather than multiply: n*minBytes can overflow
+		r.bad = true
+		return 0
+	}
+	return int(n)
 }
 
 // decodeHeader reads a record's header and vector (appending the vector to vec) and returns the
@@ -117,69 +241,45 @@ func decodeHeader(b []byte, vec []float32) (header, []float32, int, error) {
 	if len(b) < 1 || b[0] != recordFormat {
 		return h, vec, 0, fmt.Errorf("%w: unknown format", errCorrupt)
 	}
-	p := 1
-	varint := func() int64 {
-		v, n := binary.Varint(b[p:])
-		if n <= 0 {
-			p = -1
-			return 0
-		}
-		p += n
-		return v
+	r := &reader{b: b, p: 1}
+	h.created, h.updated = r.stamp(), r.stamp()
+	switch r.byte() {
+	case 0:
+	case 1:
+		h.expires, h.hasExpiry = r.stamp(), true
+	default:
+		r.bad = true
 	}
-	uvarint := func() uint64 {
-		v, n := binary.Uvarint(b[p:])
-		if n <= 0 {
-			p = -1
-			return 0
-		}
-		p += n
-		return v
-	}
-	readStamp := func() stamp {
-		sec := varint()
-		if p < 0 {
-			return stamp{}
-		}
-		nsec := uvarint()
-		if nsec >= 1e9 {
-			p = -1
-		}
-		return stamp{sec: sec, nsec: int32(nsec)}
-	}
-	h.created = readStamp()
-	if p < 0 || p >= len(b) || b[p] > 1 {
+	kind, status := r.byte(), r.byte()
+	if r.bad || int(kind) >= len(kindCodes) || int(status) >= len(statusCodes) {
 		return h, vec, 0, errCorrupt
 	}
-	h.hasExpiry = b[p] == 1
-	p++
-	if h.hasExpiry {
-		h.expires = readStamp()
+	h.kind, h.status = kindCodes[kind], statusCodes[status]
+	for _, s := range []*string{&h.user, &h.cube, &h.conv, &h.memoryType, &h.preferenceType, &h.polarity, &h.key, &h.topic, &h.text} {
+		*s = r.string()
 	}
-	if p < 0 || p+2 > len(b) || int(b[p]) >= len(kindCodes) || int(b[p+1]) >= len(statusCodes) {
-		return h, vec, 0, errCorrupt
-	}
-	h.kind, h.status = kindCodes[b[p]], statusCodes[b[p+1]]
-	p += 2
-	strs := [3]string{}
-	for i := range strs {
-		n := uvarint()
-		if p < 0 || uint64(len(b)-p) < n {
-			return h, vec, 0, errCorrupt
+	h.confidence = math.Float32frombits(r.uint32())
+	if n := r.count(1); n > 0 {
+		h.tags = make([]string, n)
+		for i := range h.tags {
+			h.tags[i] = r.string()
 		}
-		strs[i] = string(b[p : p+int(n)])
-		p += int(n)
 	}
-	h.user, h.cube, h.conv = strs[0], strs[1], strs[2]
-	dim := uvarint()
-	if p < 0 || dim > uint64(len(b)-p)/4 { // divide rather than multiply: dim*4 can overflow
+	if n := r.count(2); n > 0 {
+		h.info = make(map[string]string, n)
+		for range n {
+			k := r.string()
+			h.info[k] = r.string()
+		}
+	}
+	dim := r.count(4)
+	if r.bad {
 		return h, vec, 0, errCorrupt
 	}
-	for i := 0; i < int(dim); i++ {
-		vec = append(vec, math.Float32frombits(binary.LittleEndian.Uint32(b[p:])))
-		p += 4
+	for range dim {
+		vec = append(vec, math.Float32frombits(r.uint32()))
 	}
-	return h, vec, p, nil
+	return h, vec, r.p, nil
 }
 
 // decodeRecord reads a whole memory.

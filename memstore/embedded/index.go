@@ -38,17 +38,30 @@ type part struct {
 	// statusCount and expiring let totals be answered without a scan when no filter needs one.
 	statusCount map[memstore.Status]int
 	expiring    int
+	lex         lexIndex
 }
 
+// entry is one memory in the index: what ordering, scoping, filtering and lexical scoring need.
 type entry struct {
 	id        [16]byte
 	created   stamp
+	updated   stamp
 	expires   stamp
 	hasExpiry bool
 	status    memstore.Status
 	conv      string
 	part      *part
 	row       int
+
+	memoryType, preferenceType, polarity string
+	key, topic                           string
+	confidence                           float32
+	tags                                 []string
+	info                                 map[string]string
+
+	terms   []term  // sorted by hash
+	length  float32 // sum of the terms' frequencies
+	removed bool    // removed from the index; still in some posting lists until compaction
 }
 
 func newIndex(dim int) *index {
@@ -81,7 +94,16 @@ func (x *index) put(id [16]byte, h header, vec []float32) {
 		p = &part{user: h.user, key: key, statusCount: make(map[memstore.Status]int)}
 		parts[key] = p
 	}
-	e := &entry{id: id, created: h.created, expires: h.expires, hasExpiry: h.hasExpiry, status: h.status, conv: h.conv, part: p}
+	e := &entry{id: id, created: h.created, updated: h.updated, expires: h.expires, hasExpiry: h.hasExpiry,
+		status: h.status, conv: h.conv, part: p,
+		memoryType: h.memoryType, preferenceType: h.preferenceType, polarity: h.polarity,
+		key: h.key, topic: h.topic, confidence: h.confidence, tags: h.tags, info: h.info}
+	e.terms = terms(h.text)
+	sort.Slice(e.terms, func(i, j int) bool { return e.terms[i].hash < e.terms[j].hash })
+	for _, t := range e.terms {
+		e.length += t.tf
+	}
+	p.lex.add(e)
 	i := len(p.order)
 	if i > 0 && less(e, p.order[i-1]) {
 		i = sort.Search(len(p.order), func(j int) bool { return less(e, p.order[j]) })
@@ -119,6 +141,7 @@ func (x *index) remove(id [16]byte) bool {
 	}
 	p.rows = p.rows[:last]
 	p.vecs = p.vecs[:last*x.dim]
+	p.lex.remove(e)
 	p.statusCount[e.status]--
 	if e.hasExpiry {
 		p.expiring--
@@ -158,6 +181,10 @@ func matches(e *entry, f memstore.Filter) bool {
 	if f.ConversationID != "" && e.conv != f.ConversationID {
 		return false
 	}
+	// Conditions on text fields need the record; the store applies them after loading.
+	if f.Expr != nil && !f.Expr.NeedsText() && !f.Expr.Match(e) {
+		return false
+	}
 	switch f.Expiry {
 	case memstore.IncludeExpired:
 		return true
@@ -175,7 +202,7 @@ func (e *entry) expired(now time.Time) bool {
 
 // matchesAll reports whether every entry of p passes f, so counts and offsets need no scan.
 func (p *part) matchesAll(f memstore.Filter) bool {
-	if f.ConversationID != "" {
+	if f.ConversationID != "" || f.Expr != nil {
 		return false
 	}
 	if p.expiring > 0 && f.Expiry != memstore.IncludeExpired {
@@ -234,14 +261,70 @@ func (h *topK) Pop() any {
 	return v
 }
 
-// search returns up to limit entries passing f, by descending cosine similarity to q. Stored
-// vectors are unit length (the store normalises them), so the dot product with a unit query is the
-// cosine. When q is sparse (the built-in embedder's vectors are), only its non-zero dimensions are
-// visited.
-func (x *index) search(scope memstore.Scope, f memstore.Filter, q []float32, limit int) []scored {
+// search returns up to limit entries passing f, best first, each with its cosine similarity to q.
+// Stored vectors are unit length (the store normalises them), so the dot product with a unit query
+// is the cosine; when q is sparse (the built-in embedder's vectors are), only its non-zero
+// dimensions are visited. Without text the order is by cosine. With text, the vector ranking and a
+// BM25 ranking of the same entries are fused by reciprocal rank fusion, each contributing its best
+// fuseDepth candidates.
+func (x *index) search(scope memstore.Scope, f memstore.Filter, q []float32, text string, limit int) []scored {
 	if limit <= 0 {
 		return nil
 	}
+	parts := x.parts(scope, f)
+	n := 0
+	for _, p := range parts {
+		n += len(p.rows)
+	}
+	limit = min(limit, n) // limit may be "everything" (math.MaxInt32)
+	if limit == 0 {
+		return nil
+	}
+	depth := limit
+	if text != "" {
+		depth = min(max(limit*3, 50), n)
+	}
+	byVector := x.vectorTop(parts, f, q, depth)
+	if text == "" {
+		return byVector
+	}
+	lex := bm25(parts, f, terms(text))
+	byText := make([]scored, 0, len(lex))
+	for e, sc := range lex {
+		byText = append(byText, scored{e: e, score: sc})
+	}
+	sort.Slice(byText, func(i, j int) bool { return better(byText[i], byText[j]) })
+	if len(byText) > depth {
+		byText = byText[:depth]
+	}
+	fused := make(map[*entry]float64, len(byVector)+len(byText))
+	cosine := make(map[*entry]float64, len(byVector)+len(byText))
+	for r, s := range byVector {
+		fused[s.e] += 1 / float64(rrfK+r+1)
+		cosine[s.e] = s.score
+	}
+	for r, s := range byText {
+		fused[s.e] += 1 / float64(rrfK+r+1)
+		if _, ok := cosine[s.e]; !ok {
+			cosine[s.e] = float64(x.dot(s.e, q))
+		}
+	}
+	out := make([]scored, 0, len(fused))
+	for e, sc := range fused {
+		out = append(out, scored{e: e, score: sc})
+	}
+	sort.Slice(out, func(i, j int) bool { return better(out[i], out[j]) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	for i := range out {
+		out[i].score = cosine[out[i].e]
+	}
+	return out
+}
+
+// vectorTop returns the limit entries of parts passing f with the highest cosine to q.
+func (x *index) vectorTop(parts []*part, f memstore.Filter, q []float32, limit int) []scored {
 	var nz []int
 	for i, v := range q {
 		if v != 0 {
@@ -251,7 +334,7 @@ func (x *index) search(scope memstore.Scope, f memstore.Filter, q []float32, lim
 	sparse := len(nz) < x.dim/4
 	h := make(topK, 0, limit+1)
 	dim := x.dim
-	for _, p := range x.parts(scope, f) {
+	for _, p := range parts {
 		for row, e := range p.rows {
 			if !matches(e, f) {
 				continue
@@ -279,6 +362,11 @@ func (x *index) search(scope memstore.Scope, f memstore.Filter, q []float32, lim
 		out[i] = heap.Pop(&h).(scored)
 	}
 	return out
+}
+
+// dot is the dot product of e's vector with q.
+func (x *index) dot(e *entry, q []float32) float32 {
+	return dotProduct(q, e.part.vecs[e.row*x.dim:(e.row+1)*x.dim])
 }
 
 // dotProduct is unrolled by four; the compiler keeps the partial sums in registers.

@@ -340,7 +340,7 @@ func checkSearch(t *testing.T, x *index, ref refIndex, scope memstore.Scope, f m
 	what := fmt.Sprintf("search(scope %+v, filter %+v, limit %d)", scope, f, k)
 	all := ref.all(scope, f)
 	cos := func(id [16]byte) float64 { return memstore.Cosine(q, ref[id].vec) }
-	got := x.search(scope, f, q, k)
+	got := x.search(scope, f, q, "", k)
 	if len(got) != min(k, len(all)) {
 		t.Errorf("%s: %d hits, want %d", what, len(got), min(k, len(all)))
 	}
@@ -508,7 +508,7 @@ func TestIndexRemoveKeepsRowsPacked(t *testing.T) {
 			}
 			// Every remaining entry is still found by its own vector, with a score of 1.
 			for id, r := range ref {
-				hits := x.search(memstore.Scope{UserID: "u"}, memstore.Filter{}, r.vec, 1)
+				hits := x.search(memstore.Scope{UserID: "u"}, memstore.Filter{}, r.vec, "", 1)
 				if len(hits) != 1 || hits[0].e.id != id || math.Abs(hits[0].score-1) > 1e-6 {
 					t.Errorf("search by the vector of %x: %v, want it with score 1", id, hits)
 				}
@@ -594,12 +594,12 @@ func TestIndexSearchLimit(t *testing.T) {
 		x.put(idOf(i), header{created: ns(int64(i)), user: "u", cube: "a", kind: memstore.KindFact, status: memstore.StatusActivated}, unitVec(i))
 	}
 	for _, tc := range []struct{ limit, want int }{{-1, 0}, {0, 0}, {1, 1}, {3, 3}, {4, 4}, {10, 4}} {
-		if got := x.search(memstore.Scope{UserID: "u"}, memstore.Filter{}, unitVec(0), tc.limit); len(got) != tc.want {
+		if got := x.search(memstore.Scope{UserID: "u"}, memstore.Filter{}, unitVec(0), "", tc.limit); len(got) != tc.want {
 			t.Errorf("search with limit %d: %d hits, want %d", tc.limit, len(got), tc.want)
 		}
 	}
 	// Equal scores: the newer entry first.
-	hits := x.search(memstore.Scope{UserID: "u"}, memstore.Filter{}, unitVec(7), 4)
+	hits := x.search(memstore.Scope{UserID: "u"}, memstore.Filter{}, unitVec(7), "", 4)
 	for i := 1; i < len(hits); i++ {
 		if hits[i].score != 0 || less(hits[i-1].e, hits[i].e) {
 			t.Errorf("equal scores not ordered newest first: %d/%v before %d/%v", hits[i-1].e.created, hits[i-1].score, hits[i].e.created, hits[i].score)

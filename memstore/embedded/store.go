@@ -232,13 +232,7 @@ func (s *Store) Put(ctx context.Context, memories []memstore.Memory) error {
 		if err != nil {
 			return fmt.Errorf("put: %w", err)
 		}
-		h := header{
-			created: stampOf(m.CreatedAt), kind: m.Kind, status: m.Status,
-			user: m.UserID, cube: m.CubeID, conv: m.ConversationID,
-		}
-		if m.ExpiresAt != nil {
-			h.expires, h.hasExpiry = stampOf(*m.ExpiresAt), true
-		}
+		h := headerOf(&m)
 		batch = append(batch, prepared{id: id, vec: m.Embedding, record: record, h: h})
 	}
 	if len(batch) == 0 {
@@ -338,19 +332,18 @@ func (s *Store) load(ctx context.Context, keys [][16]byte) ([]memstore.Memory, e
 // Search implements memstore.Store.
 func (s *Store) Search(ctx context.Context, q memstore.VectorQuery) ([]memstore.Hit, error) {
 	vec := normalize(q.Vector)
-	var keys [][16]byte
-	var scores map[[16]byte]float64
+	// A filter on text fields is checked on loaded records, so rank every candidate and load them
+	// best first until enough pass.
+	limit := q.Limit
+	textFilter := q.Filter.Expr.NeedsText()
+	if textFilter {
+		limit = math.MaxInt32
+	}
+	var found []scored
 	dim := 0
 	s.readIndex(func() {
-		if dim = s.identity.Dim; len(vec) != dim {
-			return
-		}
-		found := s.idx.search(q.Scope, q.Filter, vec, q.Limit)
-		keys = make([][16]byte, len(found))
-		scores = make(map[[16]byte]float64, len(found))
-		for i, f := range found {
-			keys[i] = f.e.id
-			scores[f.e.id] = f.score
+		if dim = s.identity.Dim; len(vec) == dim {
+			found = s.idx.search(q.Scope, q.Filter, vec, q.Text, limit)
 		}
 	})
 	if len(vec) != dim {
@@ -359,7 +352,17 @@ func (s *Store) Search(ctx context.Context, q memstore.VectorQuery) ([]memstore.
 		}
 		return nil, s.dimMismatch("the query embedding", len(vec))
 	}
-	ms, err := s.load(ctx, keys)
+	keys := make([][16]byte, len(found))
+	scores := make(map[[16]byte]float64, len(found))
+	for i, f := range found {
+		keys[i] = f.e.id
+		scores[f.e.id] = f.score
+	}
+	var expr *memstore.Expr
+	if textFilter {
+		expr = q.Filter.Expr
+	}
+	ms, err := s.loadMatching(ctx, keys, expr, q.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -371,8 +374,40 @@ func (s *Store) Search(ctx context.Context, q memstore.VectorQuery) ([]memstore.
 	return hits, nil
 }
 
+// loadMatching loads records in the order of keys, keeping those expr accepts (all when nil),
+// until limit are kept. It reads in chunks, so a selective filter does not load everything at once.
+func (s *Store) loadMatching(ctx context.Context, keys [][16]byte, expr *memstore.Expr, limit int) ([]memstore.Memory, error) {
+	if expr == nil {
+		return s.load(ctx, keys[:min(len(keys), max(limit, 0))])
+	}
+	var out []memstore.Memory
+	for start := 0; start < len(keys) && len(out) < limit; start += 256 {
+		ms, err := s.load(ctx, keys[start:min(len(keys), start+256)])
+		if err != nil {
+			return nil, err
+		}
+		for i := range ms {
+			if expr.Match(&ms[i]) && len(out) < limit {
+				out = append(out, ms[i])
+			}
+		}
+	}
+	return out, nil
+}
+
 // List implements memstore.Store.
 func (s *Store) List(ctx context.Context, q memstore.ListQuery) (memstore.Page, error) {
+	if q.Filter.Expr.NeedsText() {
+		// Filters on text fields need the records: load every candidate, then page.
+		var keys [][16]byte
+		s.readIndex(func() { keys, _ = s.idx.list(q.Scope, q.Filter, 0, math.MaxInt32) })
+		all, err := s.loadMatching(ctx, keys, q.Filter.Expr, math.MaxInt32)
+		if err != nil {
+			return memstore.Page{}, fmt.Errorf("list: %w", err)
+		}
+		from := min(max(q.Offset, 0), len(all))
+		return memstore.Page{Memories: all[from:min(len(all), from+max(q.Limit, 0))], Total: len(all)}, nil
+	}
 	var keys [][16]byte
 	var total int
 	s.readIndex(func() { keys, total = s.idx.list(q.Scope, q.Filter, q.Offset, q.Limit) })
@@ -402,6 +437,17 @@ func (s *Store) DeleteWhere(ctx context.Context, scope memstore.Scope, f memstor
 	defer s.writeMu.Unlock()
 	var keys [][16]byte
 	s.readIndex(func() { keys = s.idx.matching(scope, f) })
+	if f.Expr.NeedsText() {
+		ms, err := s.loadMatching(ctx, keys, f.Expr, math.MaxInt32)
+		if err != nil {
+			return nil, fmt.Errorf("delete: %w", err)
+		}
+		keys = keys[:0]
+		for _, m := range ms {
+			k, _ := parseID(m.ID)
+			keys = append(keys, k)
+		}
+	}
 	return s.deleteKeys(ctx, keys)
 }
 
