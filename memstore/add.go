@@ -49,6 +49,9 @@ type AddRequest struct {
 	ExpiresAt      *time.Time
 	// TTL sets ExpiresAt relative to now ("24h", "7d"); give one of the two.
 	TTL string
+	// AsyncMode "async" stores the messages at once in fast mode and refines them in the
+	// background (see Task); "sync" (the default) does all the work before returning.
+	AsyncMode string
 }
 
 // AddedMemory is a memory an add created.
@@ -75,6 +78,9 @@ type AddResult struct {
 	// Mode is the mode actually used.
 	Mode  string   `json:"mode"`
 	Notes []string `json:"notes,omitempty"`
+	// TaskID names the background refinement of an async add (see get_task_status).
+	TaskID     string `json:"task_id,omitempty"`
+	TaskStatus string `json:"task_status,omitempty"`
 }
 
 // AddMessages turns a conversation into memories: in fast mode every message window becomes a fact
@@ -93,13 +99,15 @@ func (c *Core) AddMessages(ctx context.Context, req AddRequest) (AddResult, erro
 	}
 	var drafts []draft
 	switch {
+	case req.AsyncMode == AsyncMode:
+		return c.addAsync(ctx, req, now)
 	case req.Mode == ModeFine && c.llm == nil:
 		res.Mode = ModeFast
 		res.Notes = append(res.Notes, "mode fine needs a generation model and none is configured, so the messages were stored in fast mode (verbatim windows and rule-based preferences)")
 		drafts = c.fastDrafts(req, now)
 	case req.Mode == ModeFine:
 		var notes []string
-		drafts, notes = c.fineDrafts(ctx, req, now)
+		drafts, notes, _ = c.fineDrafts(ctx, req, now)
 		res.Notes = append(res.Notes, notes...)
 	default:
 		drafts = c.fastDrafts(req, now)
@@ -112,15 +120,21 @@ func (c *Core) AddMessages(ctx context.Context, req AddRequest) (AddResult, erro
 		res.Memories = append(res.Memories, added(m))
 	}
 	res.Duplicates = append(res.Duplicates, dups...)
-	if c.messages != nil && req.ConversationID != "" {
-		if err := c.messages.AppendMessages(ctx, req.UserID, req.ConversationID, req.Messages); err != nil {
-			// The memories are stored; only the conversation's transcript is incomplete.
-			c.log.Warn().Err(err).Str("user", req.UserID).Msg("add_message: could not log the conversation")
-			res.Notes = append(res.Notes, "the memories were stored, but the conversation transcript could not be saved: "+err.Error())
-		}
-	}
+	c.logTranscript(ctx, req, &res.Notes)
 	c.log.Debug().Str("user", req.UserID).Str("mode", res.Mode).Int("stored", len(stored)).Int("duplicates", len(dups)).Msg("add_message")
 	return res, nil
+}
+
+// logTranscript appends the request's messages to its conversation's transcript.
+func (c *Core) logTranscript(ctx context.Context, req AddRequest, notes *[]string) {
+	if c.messages == nil || req.ConversationID == "" {
+		return
+	}
+	if err := c.messages.AppendMessages(ctx, req.UserID, req.ConversationID, req.Messages); err != nil {
+		// The memories are stored; only the conversation's transcript is incomplete.
+		c.log.Warn().Err(err).Str("user", req.UserID).Msg("add_message: could not log the conversation")
+		*notes = append(*notes, "the memories were stored, but the conversation transcript could not be saved: "+err.Error())
+	}
 }
 
 func added(m Memory) AddedMemory {
@@ -156,6 +170,9 @@ func (c *Core) checkAdd(req *AddRequest, now time.Time) error {
 	default:
 		return Invalidf("mode", `use "fast" (store the conversation as it is) or "fine" (let the model extract facts)`,
 			"unknown mode %q", truncate(req.Mode, 30))
+	}
+	if err := checkAsyncMode(&req.AsyncMode, c.tasks != nil); err != nil {
+		return err
 	}
 	if err := checkTags("tags", req.Tags); err != nil {
 		return err
@@ -304,6 +321,12 @@ func (c *Core) embedDrafts(ctx context.Context, drafts []draft) error {
 // same batch) and stores the rest in one durable write. It holds the user's lock so concurrent
 // adds of the same text cannot both pass the check.
 func (c *Core) storeDrafts(ctx context.Context, userID string, drafts []draft) ([]Memory, []Duplicate, error) {
+	return c.storeDraftsExcept(ctx, userID, drafts, nil)
+}
+
+// storeDraftsExcept is storeDrafts for memories that replace the memories with ids in except:
+// those do not count as duplicates.
+func (c *Core) storeDraftsExcept(ctx context.Context, userID string, drafts []draft, except []string) ([]Memory, []Duplicate, error) {
 	if len(drafts) == 0 {
 		return nil, nil, nil
 	}
@@ -312,13 +335,7 @@ func (c *Core) storeDrafts(ctx context.Context, userID string, drafts []draft) (
 	}
 	unlock := c.users.lock(userID)
 	defer unlock()
-	return c.putNew(ctx, drafts)
-}
-
-// putNew stores the embedded drafts that are not duplicates in one durable write and returns what
-// it stored. The caller holds the user's lock.
-func (c *Core) putNew(ctx context.Context, drafts []draft) ([]Memory, []Duplicate, error) {
-	keep, dups, err := c.newMemories(ctx, drafts, nil)
+	keep, dups, err := c.newMemories(ctx, drafts, nil, except)
 	if err != nil || len(keep) == 0 {
 		return nil, dups, err
 	}
@@ -331,13 +348,13 @@ func (c *Core) putNew(ctx context.Context, drafts []draft) ([]Memory, []Duplicat
 // newMemories returns the embedded drafts that repeat nothing the user has (in the store, in
 // pending, or earlier in drafts), with ids assigned, and the duplicates it left out. It writes
 // nothing.
-func (c *Core) newMemories(ctx context.Context, drafts []draft, pending []Memory) ([]Memory, []Duplicate, error) {
+func (c *Core) newMemories(ctx context.Context, drafts []draft, pending []Memory, except []string) ([]Memory, []Duplicate, error) {
 	now := c.clock()
 	var keep []Memory
 	var dups []Duplicate
 	for _, d := range drafts {
 		m := d.m
-		if dup, ok, err := c.findDuplicate(ctx, &m, append(slices.Clip(pending), keep...), now); err != nil {
+		if dup, ok, err := c.findDuplicate(ctx, &m, append(slices.Clip(pending), keep...), except, now); err != nil {
 			return nil, nil, err
 		} else if ok {
 			dups = append(dups, dup)
@@ -353,7 +370,7 @@ func (c *Core) newMemories(ctx context.Context, drafts []draft, pending []Memory
 
 // findDuplicate looks for an activated, unexpired memory of the same user, cube and kind that m
 // repeats, first among batch (memories about to be stored) and then in the store.
-func (c *Core) findDuplicate(ctx context.Context, m *Memory, batch []Memory, now time.Time) (Duplicate, bool, error) {
+func (c *Core) findDuplicate(ctx context.Context, m *Memory, batch []Memory, except []string, now time.Time) (Duplicate, bool, error) {
 	text := normalizeText(m.Text())
 	for _, b := range batch {
 		if b.Kind != m.Kind || !outlives(&b, m) {
@@ -373,7 +390,7 @@ func (c *Core) findDuplicate(ctx context.Context, m *Memory, batch []Memory, now
 		return Duplicate{}, false, fmt.Errorf("look for duplicates: %w", err)
 	}
 	for _, h := range hits {
-		if !outlives(&h.Memory, m) {
+		if !outlives(&h.Memory, m) || slices.Contains(except, h.Memory.ID) {
 			continue
 		}
 		if h.Score >= DuplicateSimilarity || normalizeText(h.Memory.Text()) == text {

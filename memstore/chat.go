@@ -108,9 +108,14 @@ func (c *Core) Chat(ctx context.Context, req ChatRequest) (ChatResult, error) {
 	}
 	now := c.clock()
 	turn := []Message{{Role: RoleUser, Content: req.Query, ChatTime: now}, {Role: RoleAssistant, Content: res.Response, ChatTime: now}}
-	// The turn is remembered in fast mode: the answer is not held up by a second model call.
+	// The turn is remembered without holding up the answer: in fast mode now, and refined by the
+	// model in the background when there is a task queue.
 	if *req.AddMessageOnAnswer {
-		if _, err := c.AddMessages(ctx, AddRequest{UserID: req.UserID, ConversationID: req.ConversationID, Mode: ModeFast, Messages: turn}); err != nil {
+		add := AddRequest{UserID: req.UserID, ConversationID: req.ConversationID, Mode: ModeFast, Messages: turn}
+		if c.tasks != nil {
+			add.Mode, add.AsyncMode = ModeFine, AsyncMode
+		}
+		if _, err := c.AddMessages(ctx, add); err != nil {
 			// The answer is still good; say the turn was not remembered rather than fail the chat.
 			c.log.Warn().Err(err).Str("user", req.UserID).Msg("chat: could not remember the turn")
 			res.Notes = append(res.Notes, "the answer could not be saved to memory: "+err.Error())

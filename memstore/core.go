@@ -21,6 +21,12 @@ type Config struct {
 	// Messages keeps conversations' transcripts (optional): chat then continues a conversation
 	// from its id alone.
 	Messages MessageLog
+	// Tasks keeps background work (optional): async_mode needs it.
+	Tasks TaskQueue
+	// QueueLimit bounds the waiting background tasks (default DefaultQueueLimit).
+	QueueLimit int
+	// TaskPoll is how often idle workers look for due retries (default 1 s).
+	TaskPoll time.Duration
 	Log      zerolog.Logger
 	// Now is the clock; nil means time.Now. Tests set it to control expiry.
 	Now func() time.Time
@@ -34,9 +40,14 @@ type Core struct {
 	rules    Rules
 	llm      LLM
 	messages MessageLog
-	log      zerolog.Logger
-	now      func() time.Time
-	users    keyedMutex // serialises writes per user, so de-duplication sees every earlier write
+	tasks    TaskQueue
+	// queueLimit bounds waiting tasks; wake nudges the workers when one is queued.
+	queueLimit int
+	taskPoll   time.Duration
+	wake       chan struct{}
+	log        zerolog.Logger
+	now        func() time.Time
+	users      keyedMutex // serialises writes per user, so de-duplication sees every earlier write
 }
 
 // New returns a Core.
@@ -48,7 +59,16 @@ func New(cfg Config) (*Core, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Core{store: cfg.Store, embedder: cfg.Embedder, rules: cfg.Rules, llm: cfg.LLM, messages: cfg.Messages, log: cfg.Log, now: now}, nil
+	limit := cfg.QueueLimit
+	if limit <= 0 {
+		limit = DefaultQueueLimit
+	}
+	poll := cfg.TaskPoll
+	if poll <= 0 {
+		poll = taskPollInterval
+	}
+	return &Core{store: cfg.Store, embedder: cfg.Embedder, rules: cfg.Rules, llm: cfg.LLM, messages: cfg.Messages,
+		tasks: cfg.Tasks, queueLimit: limit, taskPoll: poll, wake: make(chan struct{}, 1), log: cfg.Log, now: now}, nil
 }
 
 // HasLLM reports whether a generation model is configured.

@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -82,12 +83,19 @@ type extractedPreference struct {
 // fineDrafts asks the model to extract memories from each window. A window whose extraction fails
 // (the model is unavailable, or its answer is unusable) is stored in fast mode instead, and a note
 // says so: what the user said is never lost.
-func (c *Core) fineDrafts(ctx context.Context, req AddRequest, now time.Time) ([]draft, []string) {
+//
+// It also returns the first failure that was the model being unavailable (not its answer being
+// unusable): a background refinement retries on that rather than settle for fast mode.
+func (c *Core) fineDrafts(ctx context.Context, req AddRequest, now time.Time) ([]draft, []string, error) {
 	var out []draft
 	var notes []string
+	var unavailable error
 	for i, w := range windows(req.Messages, WindowTokens) {
 		ex, err := c.extract(ctx, w, req.Tags)
 		if err != nil {
+			if unavailable == nil && (errors.Is(err, ErrUnavailable) || ctx.Err() != nil) {
+				unavailable = err
+			}
 			c.log.Warn().Err(err).Str("user", req.UserID).Int("window", i).Msg("fine extraction failed; storing in fast mode")
 			notes = append(notes, fmt.Sprintf("window %d was stored in fast mode because extraction failed: %v", i+1, err))
 			out = append(out, c.fastWindowDrafts(req, w, now)...)
@@ -101,7 +109,7 @@ func (c *Core) fineDrafts(ctx context.Context, req AddRequest, now time.Time) ([
 		}
 		out = append(out, c.extractedDrafts(req, w, ex, now)...)
 	}
-	return out, notes
+	return out, notes, unavailable
 }
 
 // extract runs one model call over a window and validates the answer.

@@ -26,6 +26,8 @@ type FeedbackRequest struct {
 	WritableCubeIDs []string
 	// AllowKnowledgebaseIDs is accepted for MemOS compatibility; this server has no knowledge bases.
 	AllowKnowledgebaseIDs []string
+	// AsyncMode "async" queues the feedback and returns at once (see Task); "sync" is the default.
+	AsyncMode string
 }
 
 // UpdatedMemory is a memory that replaced an earlier one.
@@ -42,6 +44,9 @@ type FeedbackResult struct {
 	Updated     []UpdatedMemory `json:"updated"`
 	ArchivedIDs []string        `json:"archived_ids"`
 	Notes       []string        `json:"notes,omitempty"`
+	// TaskID names the queued work of an async feedback (see get_task_status).
+	TaskID     string `json:"task_id,omitempty"`
+	TaskStatus string `json:"task_status,omitempty"`
 }
 
 // Feedback applies a user's feedback. Without a model it is rule-based: a feedback that states a
@@ -56,6 +61,9 @@ func (c *Core) Feedback(ctx context.Context, req FeedbackRequest) (FeedbackResul
 	}
 	if req.FeedbackTime.IsZero() {
 		req.FeedbackTime = now
+	}
+	if req.AsyncMode == AsyncMode {
+		return c.feedbackAsync(ctx, req, now)
 	}
 	res := FeedbackResult{Added: []AddedMemory{}, Updated: []UpdatedMemory{}, ArchivedIDs: []string{}}
 	if len(req.AllowKnowledgebaseIDs) > 0 {
@@ -135,7 +143,7 @@ func (c *Core) Feedback(ctx context.Context, req FeedbackRequest) (FeedbackResul
 				res.Notes = append(res.Notes, fmt.Sprintf("%q is already remembered as memory %s", p.Sentence, same.ID))
 				continue
 			}
-			fresh, dups, err := c.newMemories(ctx, []draft{drafts[i]}, writes)
+			fresh, dups, err := c.newMemories(ctx, []draft{drafts[i]}, writes, nil)
 			if err != nil {
 				return FeedbackResult{}, err
 			}
@@ -342,5 +350,5 @@ func (c *Core) checkFeedback(req *FeedbackRequest) error {
 			return err
 		}
 	}
-	return nil
+	return checkAsyncMode(&req.AsyncMode, c.tasks != nil)
 }

@@ -19,6 +19,7 @@ type addFeedbackInput struct {
 	RetrievedMemoryIDs    []string       `json:"retrieved_memory_ids,omitempty" jsonschema:"Ids of the memories used in the answer being corrected; they are corrected first."`
 	WritableCubeIDs       []string       `json:"writable_cube_ids,omitempty" jsonschema:"Cubes the feedback may change. Defaults to all of the user's cubes."`
 	AllowKnowledgebaseIDs []string       `json:"allow_knowledgebase_ids,omitempty" jsonschema:"Accepted for MemOS compatibility; this server has no knowledge bases."`
+	AsyncMode             string         `json:"async_mode,omitempty" jsonschema:"sync (default) applies the feedback before returning; async queues it and returns a task_id (see get_task_status)."`
 }
 
 func addFeedbackTool(d deps) server.ServerTool {
@@ -27,7 +28,8 @@ func addFeedbackTool(d deps) server.ServerTool {
 			"mangosteen\") archives the conflicting preference (kept in history, not deleted) and adds the corrected one; other "+
 			"feedback is remembered as a fact. The result shows exactly what was added, updated (old and new text) and archived.",
 		annotations{title: "Correct memories from feedback", readOnly: false, destructive: true, idempotent: false, ext: false},
-		nil, d, d.addFeedback, addFeedbackText)
+		map[string]prop{"async_mode": {def: memstore.SyncMode, enum: []any{memstore.SyncMode, memstore.AsyncMode}}},
+		d, d.addFeedback, addFeedbackText)
 }
 
 func (d deps) addFeedback(ctx context.Context, in addFeedbackInput) (memstore.FeedbackResult, error) {
@@ -42,11 +44,14 @@ func (d deps) addFeedback(ctx context.Context, in addFeedbackInput) (memstore.Fe
 	return d.core.Feedback(ctx, memstore.FeedbackRequest{
 		UserID: d.user(in.UserID), ConversationID: in.ConversationID, FeedbackContent: in.FeedbackContent,
 		FeedbackTime: t, History: history, RetrievedMemoryIDs: in.RetrievedMemoryIDs,
-		WritableCubeIDs: in.WritableCubeIDs, AllowKnowledgebaseIDs: in.AllowKnowledgebaseIDs,
+		WritableCubeIDs: in.WritableCubeIDs, AllowKnowledgebaseIDs: in.AllowKnowledgebaseIDs, AsyncMode: in.AsyncMode,
 	})
 }
 
 func addFeedbackText(r memstore.FeedbackResult) string {
+	if r.TaskID != "" {
+		return fmt.Sprintf("The feedback was queued as background task %s (%s); get_task_status reports its outcome.", r.TaskID, r.TaskStatus)
+	}
 	if len(r.Added) == 0 && len(r.Updated) == 0 {
 		return "No memory changed." + notes(r.Notes)
 	}

@@ -19,6 +19,7 @@ type addMessageInput struct {
 	Tags           []string          `json:"tags,omitempty" jsonschema:"Labels to attach to every memory created."`
 	Info           map[string]string `json:"info,omitempty" jsonschema:"Free-form string metadata to attach to every memory created."`
 	ExpiresAt      string            `json:"expires_at,omitempty" jsonschema:"When the memories stop being recalled: RFC 3339, e.g. 2026-12-31T00:00:00Z. Omit to keep them until deleted."`
+	AsyncMode      string            `json:"async_mode,omitempty" jsonschema:"sync (default) does all the work before returning; async stores the messages at once in fast mode and refines them in the background (see get_task_status)."`
 	TTL            string            `json:"ttl,omitempty" jsonschema:"Instead of expires_at: how long to keep the memories, e.g. 90s, 24h, 7d, 2w."`
 }
 
@@ -29,8 +30,9 @@ func addMessageTool(d deps) server.ServerTool {
 			"the result lists what was stored and what was skipped as a duplicate. Call it after each turn.",
 		annotations{title: "Add messages to memory", readOnly: false, destructive: false, idempotent: false, ext: false},
 		map[string]prop{
-			"mode":     {def: memstore.ModeFast, enum: []any{memstore.ModeFast, memstore.ModeFine}},
-			"messages": {minItems: intp(1)},
+			"mode":       {enum: []any{memstore.ModeFast, memstore.ModeFine}},
+			"async_mode": {def: memstore.SyncMode, enum: []any{memstore.SyncMode, memstore.AsyncMode}},
+			"messages":   {minItems: intp(1)},
 		},
 		d, d.addMessage, addMessageText)
 }
@@ -42,7 +44,7 @@ func (d deps) addMessage(ctx context.Context, in addMessageInput) (memstore.AddR
 	}
 	req := memstore.AddRequest{
 		UserID: d.user(in.UserID), CubeID: in.MemCubeID, ConversationID: in.ConversationID,
-		Messages: msgs, Mode: in.Mode, Tags: in.Tags, Info: in.Info, TTL: in.TTL,
+		Messages: msgs, Mode: in.Mode, Tags: in.Tags, Info: in.Info, TTL: in.TTL, AsyncMode: in.AsyncMode,
 	}
 	if strings.TrimSpace(in.ExpiresAt) != "" {
 		t, err := memstore.ParseTime("expires_at", in.ExpiresAt)
@@ -69,6 +71,9 @@ func addMessageText(r memstore.AddResult) string {
 		for _, dup := range r.Duplicates {
 			fmt.Fprintf(&b, "\n- %s (same as %s)", snippet(dup.Memory), dup.ExistingID)
 		}
+	}
+	if r.TaskID != "" {
+		fmt.Fprintf(&b, "\nBackground task %s is %s.", r.TaskID, r.TaskStatus)
 	}
 	b.WriteString(notes(r.Notes))
 	return b.String()

@@ -28,6 +28,7 @@ type Core interface {
 	Delete(context.Context, memstore.DeleteRequest) (memstore.DeleteResult, error)
 	Feedback(context.Context, memstore.FeedbackRequest) (memstore.FeedbackResult, error)
 	Chat(context.Context, memstore.ChatRequest) (memstore.ChatResult, error)
+	GetTask(context.Context, string) (memstore.Task, error)
 }
 
 var _ Core = (*memstore.Core)(nil)
@@ -81,6 +82,7 @@ func All(core Core, opts Options) []server.ServerTool {
 		deleteMemoryTool(d),
 		addFeedbackTool(d),
 		chatTool(d),
+		getTaskStatusTool(d),
 	}
 }
 

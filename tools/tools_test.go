@@ -125,7 +125,7 @@ func TestToolSchemasMatchGoldenFiles(t *testing.T) {
 			t.Errorf("schema of %s changed; if that is intended, run go test ./tools -update and review the diff.\ngot:\n%s", tool.Name, got)
 		}
 	}
-	want := []string{"add_feedback", "add_message", "chat", "delete_memory", "get_memory", "search_memory"}
+	want := []string{"add_feedback", "add_message", "chat", "delete_memory", "get_memory", "get_task_status", "search_memory"}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("tools %v, want %v", names, want)
 	}
@@ -139,12 +139,13 @@ func TestEveryToolStatesAllFourHintsTruthfully(t *testing.T) {
 	}
 	type hints struct{ readOnly, destructive, idempotent, openWorld bool }
 	want := map[string]hints{
-		"add_message":   {false, false, false, false},
-		"search_memory": {true, false, true, false},
-		"get_memory":    {true, false, true, false},
-		"delete_memory": {false, true, true, false},
-		"add_feedback":  {false, true, false, false},
-		"chat":          {false, false, false, false},
+		"add_message":     {false, false, false, false},
+		"search_memory":   {true, false, true, false},
+		"get_memory":      {true, false, true, false},
+		"delete_memory":   {false, true, true, false},
+		"add_feedback":    {false, true, false, false},
+		"chat":            {false, false, false, false},
+		"get_task_status": {true, false, true, false},
 	}
 	for _, tool := range list.Tools {
 		a := tool.Annotations

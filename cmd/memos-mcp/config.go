@@ -36,6 +36,9 @@ type config struct {
 	OllamaURL     string
 	OllamaTimeout time.Duration
 	LLMMaxTokens  int
+
+	Workers    int
+	QueueLimit int
 }
 
 // defaultDataDir is $XDG_DATA_HOME/memos-mcp, else ~/.local/share/memos-mcp.
@@ -95,6 +98,8 @@ func parseConfig(command string, args []string, getenv func(string) string, usag
 		OllamaURL:       ollama.DefaultHost,
 		OllamaTimeout:   2 * time.Minute,
 		LLMMaxTokens:    1024,
+		Workers:         2,
+		QueueLimit:      memstore.DefaultQueueLimit,
 	}
 	if h := getenv("OLLAMA_HOST"); h != "" {
 		cfg.OllamaURL = h // Ollama's own variable, honoured; MEMOS_OLLAMA_URL and the flag win over it
@@ -116,6 +121,8 @@ func parseConfig(command string, args []string, getenv func(string) string, usag
 	fs.string(&cfg.OllamaURL, "ollama-url", "MEMOS_OLLAMA_URL", "Ollama server (OLLAMA_HOST is honoured too)")
 	fs.duration(&cfg.OllamaTimeout, "ollama-timeout", "MEMOS_OLLAMA_TIMEOUT", "longest one Ollama call may take")
 	fs.int(&cfg.LLMMaxTokens, "llm-max-tokens", "MEMOS_LLM_MAX_TOKENS", "most tokens one generation may produce")
+	fs.int(&cfg.Workers, "workers", "MEMOS_WORKERS", "background workers for async_mode (0 leaves queued work for later)")
+	fs.int(&cfg.QueueLimit, "queue-limit", "MEMOS_QUEUE_LIMIT", "most background tasks that may wait; beyond it async calls are refused")
 	fs.Usage = func() {
 		fmt.Fprintf(usageOut, "Usage: memos-mcp [serve] [flags]     run the server\n"+
 			"       memos-mcp reindex [flags]     re-embed every memory with the configured embedder\n"+
@@ -200,6 +207,12 @@ func (c config) validate() error {
 	}
 	if c.OllamaTimeout <= 0 {
 		return fmt.Errorf("--ollama-timeout %s: give a positive duration such as 2m", c.OllamaTimeout)
+	}
+	if c.Workers < 0 || c.Workers > 64 {
+		return fmt.Errorf("--workers %d: give a number from 0 to 64", c.Workers)
+	}
+	if c.QueueLimit < 1 {
+		return fmt.Errorf("--queue-limit %d: give a positive number", c.QueueLimit)
 	}
 	if c.LLMMaxTokens < 16 || c.LLMMaxTokens > 32768 {
 		return fmt.Errorf("--llm-max-tokens %d: give a number from 16 to 32768", c.LLMMaxTokens)

@@ -58,10 +58,16 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 			logger.Error().Err(err).Msg("closing the store")
 		}
 	}()
-	core, err := memstore.New(memstore.Config{Store: store, Messages: store, Embedder: embedder, Rules: builtin.Rules{}, LLM: llm, Log: logger})
+	core, err := memstore.New(memstore.Config{Store: store, Messages: store, Tasks: store, QueueLimit: cfg.QueueLimit,
+		Embedder: embedder, Rules: builtin.Rules{}, LLM: llm, Log: logger})
 	if err != nil {
 		return err
 	}
+	// Background work (async_mode) runs until the server stops; queued work left then is resumed at
+	// the next start.
+	workCtx, stopWork := context.WithCancel(ctx)
+	waitWork := core.StartWorkers(workCtx, cfg.Workers)
+	defer func() { stopWork(); waitWork() }()
 	llmName := "none"
 	if llm != nil {
 		llmName = llm.Name()

@@ -125,7 +125,7 @@ var (
 		"早上", "晚上", "中午", "每天", "工作日", "在家"}
 	zhSubjects = []string{"我们", "我"}
 	zhAdverbs  = []string{"非常", "特别", "真的", "超级", "十分", "比较", "一直", "向来", "从小就", "确实", "其实",
-		"实际上", "尤其", "最", "很", "超", "也", "还", "都", "更", "挺", "蛮", "就", "真", "好"}
+		"实际上", "尤其", "现在", "最近", "已经", "平时", "也", "最", "很", "超", "还", "都", "更", "挺", "蛮", "就", "真", "好"}
 	zhNegations = []string{"一点也不", "一点都不", "从来不", "不是很", "不是特别", "不怎么", "不太", "并不",
 		"从不", "没那么", "不"}
 	// Verbs ordered longest first so "爱吃" wins over "爱".
@@ -377,7 +377,8 @@ func splitENClauses(words []enWord) [][]enWord {
 		case ",", "and":
 			if i+1 < len(words) {
 				next := words[i+1].lower
-				cut = next == "i" || next == "i'm" || next == "i'd" || next == "but" || enNegations[next] || isVerbStart(next)
+				cut = next == "i" || next == "i'm" || next == "i'd" || next == "but" || enNegations[next] || isVerbStart(next) ||
+					(w.lower == "," && isConnector(next))
 			}
 		}
 		if cut {

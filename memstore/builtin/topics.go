@@ -106,12 +106,21 @@ func topicOf(object string) string {
 			return t
 		}
 	}
-	for _, w := range words {
-		for _, form := range singulars(w) {
+	// An English noun phrase's head comes last ("green tea" is a drink), and colour words are
+	// mostly modifiers ("coffee black"): a colour is the topic only when nothing else is.
+	colour := false
+	for i := len(words) - 1; i >= 0; i-- {
+		for _, form := range singulars(words[i]) {
 			if t, ok := topicOfWord[form]; ok {
-				return t
+				if t != "color" {
+					return t
+				}
+				colour = true
 			}
 		}
+	}
+	if colour {
+		return "color"
 	}
 	return lower
 }
