@@ -75,6 +75,8 @@ type Duplicate struct {
 type AddResult struct {
 	Memories   []AddedMemory `json:"memories"`
 	Duplicates []Duplicate   `json:"duplicates"`
+	// Updated lists existing memories the new ones superseded (now archived, kept in history).
+	Updated []UpdatedMemory `json:"updated"`
 	// Mode is the mode actually used.
 	Mode  string   `json:"mode"`
 	Notes []string `json:"notes,omitempty"`
@@ -91,7 +93,7 @@ func (c *Core) AddMessages(ctx context.Context, req AddRequest) (AddResult, erro
 	if err := c.checkAdd(&req, now); err != nil {
 		return AddResult{}, err
 	}
-	res := AddResult{Mode: req.Mode, Memories: []AddedMemory{}, Duplicates: []Duplicate{}}
+	res := AddResult{Mode: req.Mode, Memories: []AddedMemory{}, Duplicates: []Duplicate{}, Updated: []UpdatedMemory{}}
 	for i := range req.Messages {
 		if req.Messages[i].ChatTime.IsZero() {
 			req.Messages[i].ChatTime = now
@@ -112,16 +114,17 @@ func (c *Core) AddMessages(ctx context.Context, req AddRequest) (AddResult, erro
 	default:
 		drafts = c.fastDrafts(req, now)
 	}
-	stored, dups, err := c.storeDrafts(ctx, req.UserID, drafts)
+	st, err := c.storeDraftsExcept(ctx, req.UserID, drafts, nil, req.Mode == ModeFine)
 	if err != nil {
 		return AddResult{}, err
 	}
-	for _, m := range stored {
+	for _, m := range st.memories {
 		res.Memories = append(res.Memories, added(m))
 	}
-	res.Duplicates = append(res.Duplicates, dups...)
+	res.Duplicates = append(res.Duplicates, st.duplicates...)
+	res.Updated = append(res.Updated, st.updated...)
 	c.logTranscript(ctx, req, &res.Notes)
-	c.log.Debug().Str("user", req.UserID).Str("mode", res.Mode).Int("stored", len(stored)).Int("duplicates", len(dups)).Msg("add_message")
+	c.log.Debug().Str("user", req.UserID).Str("mode", res.Mode).Int("stored", len(st.memories)).Int("duplicates", len(st.duplicates)).Msg("add_message")
 	return res, nil
 }
 
@@ -321,28 +324,39 @@ func (c *Core) embedDrafts(ctx context.Context, drafts []draft) error {
 // same batch) and stores the rest in one durable write. It holds the user's lock so concurrent
 // adds of the same text cannot both pass the check.
 func (c *Core) storeDrafts(ctx context.Context, userID string, drafts []draft) ([]Memory, []Duplicate, error) {
-	return c.storeDraftsExcept(ctx, userID, drafts, nil)
+	st, err := c.storeDraftsExcept(ctx, userID, drafts, nil, false)
+	return st.memories, st.duplicates, err
 }
 
 // storeDraftsExcept is storeDrafts for memories that replace the memories with ids in except:
-// those do not count as duplicates.
-func (c *Core) storeDraftsExcept(ctx context.Context, userID string, drafts []draft, except []string) ([]Memory, []Duplicate, error) {
+// those do not count as duplicates. It also resolves conflicts with the user's existing memories
+// (by model when useModel and one is configured, else by rule), archiving what the new memories
+// replace in the same write.
+func (c *Core) storeDraftsExcept(ctx context.Context, userID string, drafts []draft, except []string, useModel bool) (stored, error) {
 	if len(drafts) == 0 {
-		return nil, nil, nil
+		return stored{}, nil
 	}
 	if err := c.embedDrafts(ctx, drafts); err != nil {
-		return nil, nil, err
+		return stored{}, err
 	}
 	unlock := c.users.lock(userID)
 	defer unlock()
 	keep, dups, err := c.newMemories(ctx, drafts, nil, except)
 	if err != nil || len(keep) == 0 {
-		return nil, dups, err
+		return stored{duplicates: dups}, err
 	}
-	if err := c.store.Put(ctx, keep); err != nil {
-		return nil, nil, fmt.Errorf("store memories: %w", err)
+	now := c.clock()
+	keep, archived, updated, notes, err := c.resolveConflicts(ctx, keep, now, useModel)
+	if err != nil {
+		return stored{}, err
 	}
-	return keep, dups, nil
+	for _, n := range notes {
+		c.log.Debug().Str("user", userID).Msg(n)
+	}
+	if err := c.store.Put(ctx, append(archived, keep...)); err != nil {
+		return stored{}, fmt.Errorf("store memories: %w", err)
+	}
+	return stored{memories: keep, duplicates: dups, updated: updated}, nil
 }
 
 // newMemories returns the embedded drafts that repeat nothing the user has (in the store, in

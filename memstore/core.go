@@ -27,7 +27,10 @@ type Config struct {
 	QueueLimit int
 	// TaskPoll is how often idle workers look for due retries (default 1 s).
 	TaskPoll time.Duration
-	Log      zerolog.Logger
+	// ConflictSimilarity is the cosine at or above which a new memory is checked against an
+	// existing one for a conflict (default DefaultConflictSimilarity).
+	ConflictSimilarity float64
+	Log                zerolog.Logger
 	// Now is the clock; nil means time.Now. Tests set it to control expiry.
 	Now func() time.Time
 }
@@ -45,9 +48,11 @@ type Core struct {
 	queueLimit int
 	taskPoll   time.Duration
 	wake       chan struct{}
-	log        zerolog.Logger
-	now        func() time.Time
-	users      keyedMutex // serialises writes per user, so de-duplication sees every earlier write
+	// conflictSimilarity: see Config.ConflictSimilarity.
+	conflictSimilarity float64
+	log                zerolog.Logger
+	now                func() time.Time
+	users              keyedMutex // serialises writes per user, so de-duplication sees every earlier write
 }
 
 // New returns a Core.
@@ -67,8 +72,13 @@ func New(cfg Config) (*Core, error) {
 	if poll <= 0 {
 		poll = taskPollInterval
 	}
+	sim := cfg.ConflictSimilarity
+	if sim <= 0 || sim > 1 {
+		sim = DefaultConflictSimilarity
+	}
 	return &Core{store: cfg.Store, embedder: cfg.Embedder, rules: cfg.Rules, llm: cfg.LLM, messages: cfg.Messages,
-		tasks: cfg.Tasks, queueLimit: limit, taskPoll: poll, wake: make(chan struct{}, 1), log: cfg.Log, now: now}, nil
+		tasks: cfg.Tasks, queueLimit: limit, taskPoll: poll, wake: make(chan struct{}, 1), conflictSimilarity: sim,
+		log: cfg.Log, now: now}, nil
 }
 
 // HasLLM reports whether a generation model is configured.

@@ -137,3 +137,65 @@ func TestChatContinuesAConversationFromItsTranscript(t *testing.T) {
 		t.Fatalf("threshold 2: %v", err)
 	}
 }
+
+// TestFeedbackWithTheModel runs the seed's correction through the model path with a scripted model:
+// the judgement yields the corrected preference, the model is shown the candidates and updates the
+// apple preference, which is archived and replaced.
+func TestFeedbackWithTheModel(t *testing.T) {
+	llm := &scriptedLLM{
+		judge: `{"items":[{"validity":true,"user_attitude":"dissatisfied","corrected_info":"用户喜欢山竹","key":"喜欢的水果","tags":["水果"],"is_preference":true}]}`,
+	}
+	e := newEnv(t, llm)
+	e.add(t, memstore.AddRequest{UserID: "memos_user_123", Mode: "fast", Messages: []memstore.Message{user("我喜欢吃苹果,不喜欢香蕉")}})
+	// The operation names the candidate the model was shown as the apple preference.
+	llm.ops = `{"operations":[]}` // decided below, once the candidate order is known
+	ctx := context.Background()
+	req := memstore.FeedbackRequest{UserID: "memos_user_123", FeedbackContent: "错啦,实际上我喜欢的是山竹",
+		History: []memstore.Message{user("我喜欢什么水果,不喜欢什么水果"), assistant("你喜欢苹果,不喜欢香蕉")}}
+	// First call: no operations → nothing changes, and the model was shown numbered candidates.
+	res, err := e.core.Feedback(ctx, req)
+	if err != nil || len(res.Updated)+len(res.Added) != 0 {
+		t.Fatalf("no operations: %+v %v", res, err)
+	}
+	prompt := llm.judged[len(llm.judged)-1].Messages[0].Content
+	var appleRef string
+	for _, line := range strings.Split(prompt, "\n") {
+		if strings.Contains(line, "用户喜欢吃苹果") && strings.HasPrefix(line, "m") {
+			appleRef = line[:strings.Index(line, ":")]
+		}
+	}
+	if appleRef == "" || !strings.Contains(string(llm.judged[len(llm.judged)-1].Format), `"`+appleRef+`"`) {
+		t.Fatalf("the apple preference was not offered as a candidate:\n%s", prompt)
+	}
+	llm.ops = `{"operations":[{"operation":"UPDATE","id":"` + appleRef + `","text":"用户喜欢吃山竹","old_memory":"用户喜欢吃苹果"},{"operation":"ADD","id":"","text":"x","old_memory":""}]}`
+	res, err = e.core.Feedback(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Updated) != 1 || res.Updated[0].PreviousMemory != "用户喜欢吃苹果" || res.Updated[0].Memory != "用户喜欢吃山竹" || len(res.Added) != 0 {
+		t.Fatalf("feedback result %+v (an ADD next to an UPDATE must be dropped)", res)
+	}
+	all := e.list(t, memstore.ListRequest{UserID: "memos_user_123", IncludeArchived: true})
+	status := map[string]memstore.Status{}
+	for _, p := range all.Preferences {
+		status[p.Preference] = p.Status
+		if p.Preference == "用户喜欢吃山竹" && (len(p.History) != 1 || p.History[0].Preference != "用户喜欢吃苹果") {
+			t.Fatalf("replacement history %+v", p.History)
+		}
+	}
+	if status["用户喜欢吃苹果"] != memstore.StatusArchived || status["用户喜欢吃山竹"] != memstore.StatusActivated || status["用户不喜欢香蕉"] != memstore.StatusActivated {
+		t.Fatalf("statuses %v", status)
+	}
+
+	// Operations naming no shown candidate are not applied; an unusable answer falls back to the rules.
+	llm.ops = `{"operations":[{"operation":"UPDATE","id":"m99","text":"x","old_memory":"y"}]}`
+	res, err = e.core.Feedback(ctx, memstore.FeedbackRequest{UserID: "memos_user_123", FeedbackContent: "I like durian"})
+	if err != nil || len(res.Updated) != 0 {
+		t.Fatalf("hallucinated id: %+v %v", res, err)
+	}
+	llm.judge = "F@hbAMQ3g;|O(:^$"
+	res, err = e.core.Feedback(ctx, memstore.FeedbackRequest{UserID: "memos_user_123", FeedbackContent: "I like durian a lot"})
+	if err != nil || len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "applied by rule") {
+		t.Fatalf("unusable judgement: %+v %v", res, err)
+	}
+}

@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -49,7 +50,8 @@ type FeedbackResult struct {
 	TaskStatus string `json:"task_status,omitempty"`
 }
 
-// Feedback applies a user's feedback. Without a model it is rule-based: a feedback that states a
+// Feedback applies a user's feedback. With a model it follows MemOS's algorithm (feedbackLLM); when
+// the model is unavailable or its answers are unusable, and without a model, it is rule-based: a feedback that states a
 // preference archives the user's conflicting preferences (same object with the other polarity; or,
 // when the feedback is a correction, same topic and polarity, or what the corrected answer said)
 // and adds or reuses the corrected preference, keeping the archived texts in its history. Any
@@ -68,6 +70,17 @@ func (c *Core) Feedback(ctx context.Context, req FeedbackRequest) (FeedbackResul
 	res := FeedbackResult{Added: []AddedMemory{}, Updated: []UpdatedMemory{}, ArchivedIDs: []string{}}
 	if len(req.AllowKnowledgebaseIDs) > 0 {
 		res.Notes = append(res.Notes, "allow_knowledgebase_ids was ignored: this server has no knowledge bases")
+	}
+	if c.llm != nil {
+		out, err := c.feedbackLLM(ctx, req, now, res)
+		if err == nil {
+			return out, nil
+		}
+		if !errors.Is(err, errUnusable) && !errors.Is(err, ErrUnavailable) {
+			return FeedbackResult{}, err
+		}
+		c.log.Warn().Err(err).Str("user", req.UserID).Msg("feedback: the model could not process it; applying it by rule")
+		res.Notes = append(res.Notes, "the model could not process the feedback ("+err.Error()+"), so it was applied by rule")
 	}
 	msg := Message{Role: RoleUser, Content: req.FeedbackContent, ChatTime: req.FeedbackTime}
 	base := Memory{

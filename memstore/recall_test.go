@@ -321,15 +321,20 @@ func TestFeedbackFactAndValidation(t *testing.T) {
 	}
 }
 
-// scriptedLLM answers chats with a fixed text and extraction requests (those with a JSON schema)
-// with a fixed extraction, and records what it was asked.
+// scriptedLLM answers like a model would, by the kind of request: chats with a fixed text,
+// extraction requests (a JSON schema with memory_list) with a fixed extraction, feedback judgements
+// (schema with items) and feedback operations (schema with operations) with fixed JSON. It records
+// what it was asked.
 type scriptedLLM struct {
 	mu         sync.Mutex
 	answer     string
-	extraction string // "" answers extraction requests with empty lists
+	extraction string // "" answers with empty lists
+	judge      string // "" answers with no items
+	ops        string // "" answers with no operations
 	err        error
 	got        []memstore.ChatRequestLLM // chat requests
 	extracts   []memstore.ChatRequestLLM // extraction requests
+	judged     []memstore.ChatRequestLLM // judgement and operation requests
 }
 
 func (s *scriptedLLM) Name() string { return "scripted" }
@@ -339,12 +344,25 @@ func (s *scriptedLLM) Chat(_ context.Context, req memstore.ChatRequestLLM) (mems
 	if s.err != nil {
 		return memstore.ChatResponseLLM{}, s.err
 	}
-	if req.Format != nil {
-		s.extracts = append(s.extracts, req)
-		if s.extraction == "" {
-			return memstore.ChatResponseLLM{Content: `{"memory_list":[],"explicit_preferences":[],"implicit_preferences":[],"summary":""}`}, nil
+	answer := func(text, empty string) (memstore.ChatResponseLLM, error) {
+		if text == "" {
+			text = empty
 		}
-		return memstore.ChatResponseLLM{Content: s.extraction}, nil
+		return memstore.ChatResponseLLM{Content: text}, nil
+	}
+	schema := string(req.Format)
+	switch {
+	case strings.Contains(schema, `"memory_list"`):
+		s.extracts = append(s.extracts, req)
+		return answer(s.extraction, `{"memory_list":[],"explicit_preferences":[],"implicit_preferences":[],"summary":""}`)
+	case strings.Contains(schema, `"operations"`):
+		s.judged = append(s.judged, req)
+		return answer(s.ops, `{"operations":[{"operation":"ADD","id":"","text":"","old_memory":""}]}`)
+	case strings.Contains(schema, `"items"`):
+		s.judged = append(s.judged, req)
+		return answer(s.judge, `{"items":[]}`)
+	case schema != "":
+		return answer("", `{}`)
 	}
 	s.got = append(s.got, req)
 	return memstore.ChatResponseLLM{Content: s.answer}, nil

@@ -48,13 +48,14 @@ type refinePayload struct {
 
 // addAsync stores the messages in fast mode at once and queues their fine extraction.
 func (c *Core) addAsync(ctx context.Context, req AddRequest, now time.Time) (AddResult, error) {
-	stored, dups, err := c.storeDrafts(ctx, req.UserID, c.fastDrafts(req, now))
+	st, err := c.storeDraftsExcept(ctx, req.UserID, c.fastDrafts(req, now), nil, false)
 	if err != nil {
 		return AddResult{}, err
 	}
-	res := AddResult{Mode: ModeFast, Memories: []AddedMemory{}, Duplicates: append([]Duplicate{}, dups...)}
+	res := AddResult{Mode: ModeFast, Memories: []AddedMemory{}, Duplicates: append([]Duplicate{}, st.duplicates...),
+		Updated: append([]UpdatedMemory{}, st.updated...)}
 	var ids []string
-	for _, m := range stored {
+	for _, m := range st.memories {
 		res.Memories = append(res.Memories, added(m))
 		ids = append(ids, m.ID)
 	}
@@ -260,12 +261,12 @@ func (c *Core) refine(ctx context.Context, p refinePayload) ([]string, []string,
 	}
 	// The fast memories are not duplicates of what replaces them: they are about to go.
 	fallback := len(notes) > 0 && containsAny(notes, "fast mode")
-	stored, _, err := c.storeDraftsExcept(ctx, p.Request.UserID, drafts, p.FastIDs)
+	st, err := c.storeDraftsExcept(ctx, p.Request.UserID, drafts, p.FastIDs, true)
 	if err != nil {
 		return nil, nil, err
 	}
-	ids := make([]string, 0, len(stored))
-	for _, m := range stored {
+	ids := make([]string, 0, len(st.memories))
+	for _, m := range st.memories {
 		ids = append(ids, m.ID)
 	}
 	if fallback {

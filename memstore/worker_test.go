@@ -170,7 +170,8 @@ func TestAsyncTasksRetryWhileTheModelIsDownAndKeepPerUserOrder(t *testing.T) {
 
 func TestQueuedWorkSurvivesARestart(t *testing.T) {
 	dir := t.TempDir()
-	llm := &flakyLLM{scriptedLLM: scriptedLLM{extraction: goodExtraction}, ready: true}
+	llm := &flakyLLM{scriptedLLM: scriptedLLM{extraction: goodExtraction,
+		judge: `{"items":[{"validity":true,"user_attitude":"irrelevant","corrected_info":"The user prefers aisle seats.","key":"seat","tags":["travel"],"is_preference":true}]}`}, ready: true}
 	e := newAsyncEnv(t, dir, llm, 0, 100) // no workers: the work stays queued, as when a crash comes first
 	res := e.add(t, memstore.AddRequest{UserID: "u", AsyncMode: "async", Messages: []memstore.Message{user("I live in Berlin")}})
 	fb, err := e.core.Feedback(context.Background(), memstore.FeedbackRequest{UserID: "u", AsyncMode: "async", FeedbackContent: "I prefer aisle seats"})

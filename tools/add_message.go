@@ -66,6 +66,9 @@ func addMessageText(r memstore.AddResult) string {
 			fmt.Fprintf(&b, "\n- %s [%s] %s", m.ID, m.MemoryType, snippet(m.Memory))
 		}
 	}
+	for _, u := range r.Updated {
+		fmt.Fprintf(&b, "\nSupersedes %s (%q, now archived).", u.PreviousID, snippet(u.PreviousMemory))
+	}
 	if len(r.Duplicates) > 0 {
 		fmt.Fprintf(&b, "\nAlready remembered, not stored again: %s.", plural(len(r.Duplicates), "memory", "memories"))
 		for _, dup := range r.Duplicates {

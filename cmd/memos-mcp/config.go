@@ -39,6 +39,8 @@ type config struct {
 
 	Workers    int
 	QueueLimit int
+
+	ConflictSimilarity float64
 }
 
 // defaultDataDir is $XDG_DATA_HOME/memos-mcp, else ~/.local/share/memos-mcp.
@@ -76,6 +78,11 @@ func (fs flagSet) duration(p *time.Duration, name, env, usage string) {
 	fs.env[name] = env
 }
 
+func (fs flagSet) float(p *float64, name, env, usage string) {
+	fs.Float64Var(p, name, *p, usage)
+	fs.env[name] = env
+}
+
 func (fs flagSet) int(p *int, name, env, usage string) {
 	fs.IntVar(p, name, *p, usage)
 	fs.env[name] = env
@@ -100,6 +107,8 @@ func parseConfig(command string, args []string, getenv func(string) string, usag
 		LLMMaxTokens:    1024,
 		Workers:         2,
 		QueueLimit:      memstore.DefaultQueueLimit,
+
+		ConflictSimilarity: memstore.DefaultConflictSimilarity,
 	}
 	if h := getenv("OLLAMA_HOST"); h != "" {
 		cfg.OllamaURL = h // Ollama's own variable, honoured; MEMOS_OLLAMA_URL and the flag win over it
@@ -123,6 +132,8 @@ func parseConfig(command string, args []string, getenv func(string) string, usag
 	fs.int(&cfg.LLMMaxTokens, "llm-max-tokens", "MEMOS_LLM_MAX_TOKENS", "most tokens one generation may produce")
 	fs.int(&cfg.Workers, "workers", "MEMOS_WORKERS", "background workers for async_mode (0 leaves queued work for later)")
 	fs.int(&cfg.QueueLimit, "queue-limit", "MEMOS_QUEUE_LIMIT", "most background tasks that may wait; beyond it async calls are refused")
+	fs.float(&cfg.ConflictSimilarity, "conflict-similarity", "MEMOS_CONFLICT_SIMILARITY",
+		"cosine from which a new memory is checked against an existing one for a conflict (with an LLM)")
 	fs.Usage = func() {
 		fmt.Fprintf(usageOut, "Usage: memos-mcp [serve] [flags]     run the server\n"+
 			"       memos-mcp reindex [flags]     re-embed every memory with the configured embedder\n"+
@@ -210,6 +221,9 @@ func (c config) validate() error {
 	}
 	if c.Workers < 0 || c.Workers > 64 {
 		return fmt.Errorf("--workers %d: give a number from 0 to 64", c.Workers)
+	}
+	if c.ConflictSimilarity <= 0 || c.ConflictSimilarity >= 1 {
+		return fmt.Errorf("--conflict-similarity %g: give a cosine between 0 and 1, e.g. 0.8", c.ConflictSimilarity)
 	}
 	if c.QueueLimit < 1 {
 		return fmt.Errorf("--queue-limit %d: give a positive number", c.QueueLimit)

@@ -59,7 +59,8 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 		}
 	}()
 	core, err := memstore.New(memstore.Config{Store: store, Messages: store, Tasks: store, QueueLimit: cfg.QueueLimit,
-		Embedder: embedder, Rules: builtin.Rules{}, LLM: llm, Log: logger})
+		ConflictSimilarity: cfg.ConflictSimilarity,
+		Embedder:           embedder, Rules: builtin.Rules{}, LLM: llm, Log: logger})
 	if err != nil {
 		return err
 	}

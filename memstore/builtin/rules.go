@@ -16,6 +16,10 @@ type Rules struct{}
 
 var _ memstore.Rules = Rules{}
 
+// favoritePrefix marks the topic of a favourite ("my favorite color is blue" → "favorite:color"):
+// a newer favourite of the same kind replaces the older one. memstore uses the same prefix.
+const favoritePrefix = "favorite:"
+
 // maxPreferencesPerText bounds what one message can yield: a message listing dozens of "I like …"
 // is more likely a document than a set of personal preferences.
 const maxPreferencesPerText = 5
@@ -236,8 +240,12 @@ func parseZHPredicate(c string) (memstore.PreferenceStatement, bool) {
 		key = rest
 	}
 	topic := topicOf(key)
-	if topic == key && topicHint != "" {
-		topic = topicOf(topicHint)
+	if topicHint != "" {
+		// "我最喜欢的水果是山竹": one favourite fruit, so the topic says it is a favourite.
+		if t := topicOf(topicHint); topic == key || t != topicHint {
+			topic = t
+		}
+		topic = favoritePrefix + topic
 	}
 	sentence := "用户" + adverbs.String() + verb + object
 	if topicHint != "" {
@@ -521,6 +529,7 @@ func parseFavorite(ws []enWord) (memstore.PreferenceStatement, bool) {
 			} else if t := topicOf(topic); t != topic {
 				topic = t
 			}
+			topic = favoritePrefix + topic // there is one favourite of a kind
 			return memstore.PreferenceStatement{
 				Sentence: "The user's favorite " + joinOrig(topicWords) + " " + ws[i].lower + " " + thirdPersonObject(object),
 				Object:   key,

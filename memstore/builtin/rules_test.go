@@ -90,10 +90,10 @@ func TestPreferencesChinese(t *testing.T) {
 			{"用户喜欢山竹", "山竹", "fruit", memstore.Like, "实际上我喜欢的是山竹"},
 		}},
 		{"favorite with topic hint", "我最喜欢的水果是山竹", []wantPref{
-			{"用户最喜欢的水果是山竹", "山竹", "fruit", memstore.Like, "我最喜欢的水果是山竹"},
+			{"用户最喜欢的水果是山竹", "山竹", "favorite:fruit", memstore.Like, "我最喜欢的水果是山竹"},
 		}},
 		{"topic hint names the topic", "我喜欢的颜色是蓝色", []wantPref{
-			{"用户喜欢的颜色是蓝色", "蓝色", "color", memstore.Like, "我喜欢的颜色是蓝色"},
+			{"用户喜欢的颜色是蓝色", "蓝色", "favorite:color", memstore.Like, "我喜欢的颜色是蓝色"},
 		}},
 		{"adverb then negation", "我也不喜欢榴莲", []wantPref{
 			{"用户也不喜欢榴莲", "榴莲", "fruit", memstore.Dislike, "我也不喜欢榴莲"},
@@ -175,7 +175,7 @@ func TestPreferencesEnglish(t *testing.T) {
 			{"The user likes to eat spicy food over sweets", "spicy food", "food", memstore.Like, "I like to eat spicy food over sweets"},
 		}},
 		{"favorite", "My favorite color is blue", []wantPref{
-			{"The user's favorite color is blue", "blue", "color", memstore.Like, "My favorite color is blue"},
+			{"The user's favorite color is blue", "blue", "favorite:color", memstore.Like, "My favorite color is blue"},
 		}},
 		{"emphatic do and my", "I do like my coffee black", []wantPref{
 			{"The user likes their coffee black", "coffee black", "drink", memstore.Like, "I do like my coffee black"},
