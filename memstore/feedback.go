@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+
+	"github.com/memos-mcp/memos-mcp/memstore/lexical"
 )
 
 // maxPreferenceCandidates bounds how many of a user's preferences a feedback is checked against.
@@ -295,7 +298,7 @@ func conflictsWith(old *Memory, p PreferenceStatement, correction bool, correcte
 		return conflictDirect
 	}
 	if corrected != "" || len(retrieved) > 0 {
-		if old.Key != "" && corrected != "" && strings.Contains(strings.ToLower(corrected), strings.ToLower(old.Key)) {
+		if old.Key != "" && corrected != "" && mentions(corrected, old.Key) {
 			return conflictDirect
 		}
 		return conflictNone
@@ -304,6 +307,27 @@ func conflictsWith(old *Memory, p PreferenceStatement, correction bool, correcte
 		return conflictTopic
 	}
 	return conflictNone
+}
+
+// mentions reports whether text speaks of the thing key names: it contains the key, or (for
+// space-separated languages) at least half of the key's content words.
+func mentions(text, key string) bool {
+	text, key = strings.ToLower(text), strings.ToLower(key)
+	if strings.Contains(text, key) {
+		return true
+	}
+	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	var content, found int
+	for _, w := range strings.FieldsFunc(key, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if lexical.Stopwords[w] || len([]rune(w)) < 2 {
+			continue
+		}
+		content++
+		if slices.Contains(words, w) {
+			found++
+		}
+	}
+	return content > 0 && found*2 >= content
 }
 
 // correctedText is what the assistant said last in the history: the answer a feedback corrects.

@@ -39,11 +39,15 @@ type SearchRequest struct {
 	Filter map[string]any
 }
 
-// SearchHit is a recalled memory with its relevance: the cosine similarity between the query and
-// the memory, in [-1, 1].
+// SearchHit is a recalled memory with its scores.
 type SearchHit struct {
 	Memory
+	// Score is the cosine similarity between the query and the memory, in [-1, 1]; relativity
+	// thresholds compare it.
 	Score float64 `json:"score"`
+	// Relevance, in [0, 1], is what results are ranked by: semantic and keyword (BM25) rankings
+	// fused, so an exact keyword match can outrank a higher cosine.
+	Relevance float64 `json:"relevance"`
 }
 
 // SearchResult holds the recalled facts and preferences, most relevant first.
@@ -146,15 +150,17 @@ func (c *Core) recall(ctx context.Context, scope Scope, kind Kind, vec []float32
 	}
 	var list []placed
 	for i, h := range hits {
-		// A memory sharing nothing with the query is not a result, whatever the threshold.
-		if h.Score <= 0 || h.Score < *req.Relativity {
+		// A memory sharing nothing with the query is not a result, whatever the threshold; unless a
+		// filter chose the memories ("my trips last summer"), then they are the results, ranked.
+		if (h.Score <= 0 && expr == nil) || (*req.Relativity > 0 && h.Score < *req.Relativity) {
 			continue
 		}
 		pos := i
 		if req.ConversationID != "" && h.Memory.ConversationID == req.ConversationID {
 			pos -= conversationBoost
 		}
-		list = append(list, placed{ranked{hit: SearchHit{Memory: h.Memory, Score: round3(h.Score)}, relevance: h.Score, pref: kind == KindPreference}, pos})
+		list = append(list, placed{ranked{hit: SearchHit{Memory: h.Memory, Score: round3(h.Score), Relevance: round3(h.Relevance)},
+			relevance: h.Score, pref: kind == KindPreference}, pos})
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].pos < list[j].pos })
 	out := make([]ranked, len(list))

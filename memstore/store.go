@@ -124,6 +124,9 @@ type Hit struct {
 	Memory Memory
 	// Score is the cosine similarity between the query vector and the memory's.
 	Score float64
+	// Relevance is what hits are ordered by, in [0, 1]: the cosine for a vector query, or the fused
+	// vector and lexical rank score for a query with text.
+	Relevance float64
 }
 
 // ListQuery asks for one page of memories, newest first.

@@ -41,6 +41,11 @@ type config struct {
 	QueueLimit int
 
 	ConflictSimilarity float64
+
+	// eval only
+	EvalDataset  string
+	EvalJSON     bool
+	EvalBaseline string
 }
 
 // defaultDataDir is $XDG_DATA_HOME/memos-mcp, else ~/.local/share/memos-mcp.
@@ -134,9 +139,16 @@ func parseConfig(command string, args []string, getenv func(string) string, usag
 	fs.int(&cfg.QueueLimit, "queue-limit", "MEMOS_QUEUE_LIMIT", "most background tasks that may wait; beyond it async calls are refused")
 	fs.float(&cfg.ConflictSimilarity, "conflict-similarity", "MEMOS_CONFLICT_SIMILARITY",
 		"cosine from which a new memory is checked against an existing one for a conflict (with an LLM)")
+	if command == "eval" {
+		cfg.EvalDataset = "testdata/eval/dataset.json"
+		fs.string(&cfg.EvalDataset, "dataset", "MEMOS_EVAL_DATASET", "the evaluation set")
+		fs.bool(&cfg.EvalJSON, "json", "MEMOS_EVAL_JSON", "print the report as JSON")
+		fs.string(&cfg.EvalBaseline, "baseline", "MEMOS_EVAL_BASELINE", "fail when the total scores fall below this JSON file's")
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(usageOut, "Usage: memos-mcp [serve] [flags]     run the server\n"+
 			"       memos-mcp reindex [flags]     re-embed every memory with the configured embedder\n"+
+			"       memos-mcp eval [flags]        score recall on the evaluation set (testdata/eval)\n"+
 			"       memos-mcp version\n\nFlags (each also settable by the environment variable shown):\n")
 		fs.VisitAll(func(f *flag.Flag) {
 			fmt.Fprintf(usageOut, "  --%s (%s, default %q)\n      %s\n", f.Name, fs.env[f.Name], f.DefValue, f.Usage)

@@ -2,6 +2,7 @@
 //
 //	memos-mcp [serve] [flags]   run the server (stdio by default)
 //	memos-mcp reindex [flags]   re-embed every memory with the configured embedder
+//	memos-mcp eval [flags]      score recall on the evaluation set
 //	memos-mcp version           print the version
 package main
 
@@ -36,7 +37,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "serve", "reindex":
+	case "serve", "reindex", "eval":
 		cfg, err := parseConfig(cmd, args, getenv, stderr)
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -45,9 +46,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			fmt.Fprintln(stderr, "memos-mcp:", err)
 			return 2
 		}
-		if cmd == "reindex" {
+		switch cmd {
+		case "reindex":
 			err = reindex(ctx, cfg, stderr)
-		} else {
+		case "eval":
+			err = runEval(ctx, cfg, stdout, stderr)
+		default:
 			err = serve(ctx, cfg, stdin, stdout, stderr)
 		}
 		if err != nil {
@@ -62,7 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		_, _ = parseConfig("serve", []string{"--help"}, getenv, stderr)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "memos-mcp: unknown command %q; commands are serve (the default), reindex and version\n", cmd)
+		fmt.Fprintf(stderr, "memos-mcp: unknown command %q; commands are serve (the default), reindex, eval and version\n", cmd)
 		return 2
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -26,7 +28,7 @@ import (
 //	byte     status (0 activated, 1 archived, 2 deleted)
 //	strings  user_id, cube_id, conversation_id, memory_type, preference_type, polarity, key, topic,
 //	         and the embedding text (each uvarint length + bytes)
-//	uint32   confidence, float32 bits
+//	uint64   confidence, float64 bits
 //	uvarint  number of tags, then each tag as a string
 //	uvarint  number of info entries, then key and value strings
 //	uvarint  dimension, then dimension × float32 little-endian
@@ -61,7 +63,7 @@ type header struct {
 	polarity         string
 	key, topic       string
 	text             string // the text the memory is embedded by, for the lexical index
-	confidence       float32
+	confidence       float64
 	tags             []string
 	info             map[string]string
 }
@@ -93,8 +95,9 @@ func headerOf(m *memstore.Memory) header {
 		created: stampOf(m.CreatedAt), updated: stampOf(m.UpdatedAt), kind: m.Kind, status: m.Status,
 		user: m.UserID, cube: m.CubeID, conv: m.ConversationID,
 		memoryType: string(m.MemoryType), preferenceType: string(m.PreferenceType), polarity: string(m.Polarity),
-		key: m.Key, topic: m.Topic, text: memstore.EmbedText(m), confidence: float32(m.Confidence),
-		tags: m.Tags, info: m.Info,
+		key: m.Key, topic: m.Topic, text: memstore.EmbedText(m), confidence: m.Confidence,
+		// Copies: the index keeps them, and the caller may change its memory afterwards.
+		tags: slices.Clone(m.Tags), info: maps.Clone(m.Info),
 	}
 	if m.ExpiresAt != nil {
 		h.expires, h.hasExpiry = stampOf(*m.ExpiresAt), true
@@ -139,7 +142,7 @@ func encodeRecord(m *memstore.Memory) ([]byte, error) {
 	for _, s := range []string{h.user, h.cube, h.conv, h.memoryType, h.preferenceType, h.polarity, h.key, h.topic, h.text} {
 		buf = appendString(buf, s)
 	}
-	buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(h.confidence))
+	buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(h.confidence))
 	buf = binary.AppendUvarint(buf, uint64(len(h.tags)))
 	for _, t := range h.tags {
 		buf = appendString(buf, t)
@@ -206,6 +209,15 @@ func (r *reader) uint32() uint32 {
 	return binary.LittleEndian.Uint32(r.b[r.p-4:])
 }
 
+func (r *reader) uint64() uint64 {
+	if r.bad || len(r.b)-r.p < 8 {
+		r.bad = true
+		return 0
+	}
+	r.p += 8
+	return binary.LittleEndian.Uint64(r.b[r.p-8:])
+}
+
 func (r *reader) stamp() stamp {
 	sec, nsec := r.varint(), r.uvarint()
 	if nsec >= 1e9 {
@@ -258,7 +270,7 @@ func decodeHeader(b []byte, vec []float32) (header, []float32, int, error) {
 	for _, s := range []*string{&h.user, &h.cube, &h.conv, &h.memoryType, &h.preferenceType, &h.polarity, &h.key, &h.topic, &h.text} {
 		*s = r.string()
 	}
-	h.confidence = math.Float32frombits(r.uint32())
+	h.confidence = math.Float64frombits(r.uint64())
 	if n := r.count(1); n > 0 {
 		h.tags = make([]string, n)
 		for i := range h.tags {

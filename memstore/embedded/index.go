@@ -55,7 +55,7 @@ type entry struct {
 
 	memoryType, preferenceType, polarity string
 	key, topic                           string
-	confidence                           float32
+	confidence                           float64
 	tags                                 []string
 	info                                 map[string]string
 
@@ -236,7 +236,10 @@ func (p *part) count(f memstore.Filter) int {
 // scored is a search candidate.
 type scored struct {
 	e     *entry
-	score float64
+	score float64 // cosine to the query vector
+	// relevance is what the results are ordered by: the cosine for a vector query, the fused rank
+	// score scaled to [0, 1] (1: first in both rankings) for a query with text.
+	relevance float64
 }
 
 // topK is a min-heap of the best candidates so far.
@@ -317,7 +320,9 @@ func (x *index) search(scope memstore.Scope, f memstore.Filter, q []float32, tex
 	if len(out) > limit {
 		out = out[:limit]
 	}
+	const best = 2.0 / (rrfK + 1) // first in both rankings
 	for i := range out {
+		out[i].relevance = out[i].score / best
 		out[i].score = cosine[out[i].e]
 	}
 	return out
@@ -348,7 +353,7 @@ func (x *index) vectorTop(parts []*part, f memstore.Filter, q []float32, limit i
 			} else {
 				dot = dotProduct(q, v)
 			}
-			s := scored{e: e, score: float64(dot)}
+			s := scored{e: e, score: float64(dot), relevance: float64(dot)}
 			if len(h) < limit {
 				heap.Push(&h, s)
 			} else if better(s, h[0]) {

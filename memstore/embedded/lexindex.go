@@ -106,9 +106,13 @@ func bm25(parts []*part, f memstore.Filter, query []term) map[*entry]float64 {
 	avg := total / float64(n)
 	scores := make(map[*entry]float64)
 	for _, q := range query {
-		df := 0
+		df := 0 // live entries only: removed ones wait in the postings until compaction
 		for _, p := range parts {
-			df += len(p.lex.postings[q.hash]) // removed entries inflate df slightly until compaction
+			for _, e := range p.lex.postings[q.hash] {
+				if !e.removed {
+					df++
+				}
+			}
 		}
 		if df == 0 {
 			continue
@@ -164,7 +168,7 @@ func (e *entry) Attr(field string) any {
 		}
 		return e.expires.time()
 	case "confidence":
-		return float64(e.confidence)
+		return e.confidence
 	}
 	if len(field) > 5 && field[:5] == "info." {
 		return e.info[field[5:]]

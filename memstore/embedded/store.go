@@ -353,10 +353,10 @@ func (s *Store) Search(ctx context.Context, q memstore.VectorQuery) ([]memstore.
 		return nil, s.dimMismatch("the query embedding", len(vec))
 	}
 	keys := make([][16]byte, len(found))
-	scores := make(map[[16]byte]float64, len(found))
+	scores := make(map[[16]byte]scored, len(found))
 	for i, f := range found {
 		keys[i] = f.e.id
-		scores[f.e.id] = f.score
+		scores[f.e.id] = f
 	}
 	var expr *memstore.Expr
 	if textFilter {
@@ -369,7 +369,7 @@ func (s *Store) Search(ctx context.Context, q memstore.VectorQuery) ([]memstore.
 	hits := make([]memstore.Hit, len(ms))
 	for i, m := range ms {
 		k, _ := parseID(m.ID)
-		hits[i] = memstore.Hit{Memory: m, Score: scores[k]}
+		hits[i] = memstore.Hit{Memory: m, Score: scores[k].score, Relevance: scores[k].relevance}
 	}
 	return hits, nil
 }
