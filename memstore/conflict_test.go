@@ -48,7 +48,7 @@ func TestConflictsOnAddByRule(t *testing.T) {
 }
 
 func TestConflictsOnAddByModel(t *testing.T) {
-	llm := &scriptedLLM{extraction: `{"memory_list":[{"key":"home","memory_type":"UserMemory","value":"The user lives in Berlin with two cats and a dog in a small flat near the old park.","tags":[]}],"explicit_preferences":[],"implicit_preferences":[],"summary":""}`}
+	llm := &scriptedLLM{Extraction: `{"memory_list":[{"key":"home","memory_type":"UserMemory","value":"The user lives in Berlin with two cats and a dog in a small flat near the old park.","tags":[]}],"explicit_preferences":[],"implicit_preferences":[],"summary":""}`}
 	e := newEnv(t, llm)
 	e.add(t, memstore.AddRequest{UserID: "u", Messages: []memstore.Message{user("I live in Berlin with two cats")}})
 	old := builtin.Embedder{}.Vector("The user lives in Berlin with two cats and a dog in a small flat near the old park.")
@@ -56,8 +56,8 @@ func TestConflictsOnAddByModel(t *testing.T) {
 	if sim := memstore.Cosine(old, newer); sim < memstore.DefaultConflictSimilarity {
 		t.Fatalf("test data: similarity %.3f is below the conflict threshold", sim)
 	}
-	llm.extraction = `{"memory_list":[{"key":"home","memory_type":"UserMemory","value":"The user lives in Munich with two cats and a dog in a small flat near the old park.","tags":[]}],"explicit_preferences":[],"implicit_preferences":[],"summary":""}`
-	llm.ops = `{"operations":[{"operation":"UPDATE","id":"m1","text":"The user lives in Munich with two cats and a dog in a small flat near the old park.","old_memory":"The user lives in Berlin with two cats and a dog in a small flat near the old park."}]}`
+	llm.Extraction = `{"memory_list":[{"key":"home","memory_type":"UserMemory","value":"The user lives in Munich with two cats and a dog in a small flat near the old park.","tags":[]}],"explicit_preferences":[],"implicit_preferences":[],"summary":""}`
+	llm.Ops = `{"operations":[{"operation":"UPDATE","id":"m1","text":"The user lives in Munich with two cats and a dog in a small flat near the old park.","old_memory":"The user lives in Berlin with two cats and a dog in a small flat near the old park."}]}`
 	res := e.add(t, memstore.AddRequest{UserID: "u", Messages: []memstore.Message{user("I moved to Munich, still with my two cats")}})
 	if len(res.Updated) != 1 || res.Updated[0].PreviousMemory != "The user lives in Berlin with two cats and a dog in a small flat near the old park." {
 		t.Fatalf("updated %+v", res)
@@ -71,15 +71,15 @@ func TestConflictsOnAddByModel(t *testing.T) {
 		t.Fatalf("statuses %v", statuses)
 	}
 	// NONE: the model finds nothing new, so nothing is stored.
-	llm.extraction = `{"memory_list":[{"key":"home","memory_type":"UserMemory","value":"The user lives in Munich with 2 cats and a dog in a small flat near the old park.","tags":[]}],"explicit_preferences":[],"implicit_preferences":[],"summary":""}`
-	llm.ops = `{"operations":[]}`
+	llm.Extraction = `{"memory_list":[{"key":"home","memory_type":"UserMemory","value":"The user lives in Munich with 2 cats and a dog in a small flat near the old park.","tags":[]}],"explicit_preferences":[],"implicit_preferences":[],"summary":""}`
+	llm.Ops = `{"operations":[]}`
 	res = e.add(t, memstore.AddRequest{UserID: "u", Messages: []memstore.Message{user("Munich, two cats, yes")}})
 	if len(res.Memories) != 0 {
 		t.Fatalf("NONE stored %+v", res.Memories)
 	}
 	// An unusable answer: the memory is kept (nothing is lost), conflicts checked by rule.
-	llm.extraction = `{"memory_list":[{"key":"home","memory_type":"UserMemory","value":"The user lives in Munich with three cats.","tags":[]}],"explicit_preferences":[],"implicit_preferences":[],"summary":""}`
-	llm.ops = `garbage`
+	llm.Extraction = `{"memory_list":[{"key":"home","memory_type":"UserMemory","value":"The user lives in Munich with three cats.","tags":[]}],"explicit_preferences":[],"implicit_preferences":[],"summary":""}`
+	llm.Ops = `garbage`
 	res = e.add(t, memstore.AddRequest{UserID: "u", Messages: []memstore.Message{user("Now three cats")}})
 	if len(res.Memories) != 1 || !strings.Contains(res.Memories[0].Memory, "three cats") {
 		t.Fatalf("unusable answer: %+v", res)

@@ -18,14 +18,14 @@ const goodExtraction = `{"memory_list":[
  "summary":"The user talked about travel."}`
 
 func TestFineModeExtractsWithTheModel(t *testing.T) {
-	llm := &scriptedLLM{extraction: goodExtraction}
+	llm := &scriptedLLM{Extraction: goodExtraction}
 	e := newEnv(t, llm)
 	res := e.add(t, memstore.AddRequest{UserID: "u", ConversationID: "c", Tags: []string{"trip"}, Messages: []memstore.Message{
 		user("I live in Berlin and fly to Paris tomorrow; I prefer window seats."), assistant("Noted!")}})
-	if res.Mode != memstore.ModeFine || len(llm.extracts) != 1 {
-		t.Fatalf("mode %q, %d extraction calls", res.Mode, len(llm.extracts))
+	if res.Mode != memstore.ModeFine || len(llm.Extractions) != 1 {
+		t.Fatalf("mode %q, %d extraction calls", res.Mode, len(llm.Extractions))
 	}
-	prompt := llm.extracts[0].Messages[0].Content
+	prompt := llm.Extractions[0].Messages[0].Content
 	if !strings.Contains(prompt, "user [2026-01-08 09:00 UTC]: I live in Berlin") || !strings.Contains(prompt, "trip") || !strings.Contains(prompt, "third person") {
 		t.Fatalf("extraction prompt:\n%s", prompt)
 	}
@@ -67,10 +67,10 @@ func TestFineModeFallsBackAndSaysWhy(t *testing.T) {
 		llm  *scriptedLLM
 		note string
 	}{
-		{"not JSON", &scriptedLLM{extraction: "F@hbAMQ3g;|O(:^$ garbage"}, "no JSON object"},
-		{"broken JSON", &scriptedLLM{extraction: `{"memory_list": [{"key": "a", "value": "b"`}, "no JSON object"},
-		{"wrong shape", &scriptedLLM{extraction: `{"memory_list": "nothing"}`}, "not a list"},
-		{"model down", &scriptedLLM{err: memstore.Unavailable("Ollama is not reachable at http://127.0.0.1:1")}, "not reachable"},
+		{"not JSON", &scriptedLLM{Extraction: "F@hbAMQ3g;|O(:^$ garbage"}, "no JSON object"},
+		{"broken JSON", &scriptedLLM{Extraction: `{"memory_list": [{"key": "a", "value": "b"`}, "no JSON object"},
+		{"wrong shape", &scriptedLLM{Extraction: `{"memory_list": "nothing"}`}, "not a list"},
+		{"model down", &scriptedLLM{Err: memstore.Unavailable("Ollama is not reachable at http://127.0.0.1:1")}, "not reachable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,7 +101,7 @@ func TestFineModeNothingWorthRemembering(t *testing.T) {
 }
 
 func TestChatContinuesAConversationFromItsTranscript(t *testing.T) {
-	llm := &scriptedLLM{answer: "Paris is lovely in spring."}
+	llm := &scriptedLLM{Answer: "Paris is lovely in spring."}
 	e := newEnv(t, llm)
 	ctx := context.Background()
 	e.add(t, memstore.AddRequest{UserID: "u", ConversationID: "trip", Mode: "fast", Messages: []memstore.Message{user("I am planning a trip"), assistant("Where to?")}})
@@ -111,7 +111,7 @@ func TestChatContinuesAConversationFromItsTranscript(t *testing.T) {
 	if _, err := e.core.Chat(ctx, memstore.ChatRequest{UserID: "u", ConversationID: "trip", Query: "When should I go?", AddMessageOnAnswer: ptr(false)}); err != nil {
 		t.Fatal(err)
 	}
-	second := llm.got[1].Messages
+	second := llm.Chats[1].Messages
 	var roles, contents []string
 	for _, m := range second[1:] {
 		roles = append(roles, m.Role)
@@ -143,12 +143,12 @@ func TestChatContinuesAConversationFromItsTranscript(t *testing.T) {
 // apple preference, which is archived and replaced.
 func TestFeedbackWithTheModel(t *testing.T) {
 	llm := &scriptedLLM{
-		judge: `{"items":[{"validity":true,"user_attitude":"dissatisfied","corrected_info":"用户喜欢山竹","key":"喜欢的水果","tags":["水果"],"is_preference":true}]}`,
+		Judge: `{"items":[{"validity":true,"user_attitude":"dissatisfied","corrected_info":"用户喜欢山竹","key":"喜欢的水果","tags":["水果"],"is_preference":true}]}`,
 	}
 	e := newEnv(t, llm)
 	e.add(t, memstore.AddRequest{UserID: "memos_user_123", Mode: "fast", Messages: []memstore.Message{user("我喜欢吃苹果,不喜欢香蕉")}})
 	// The operation names the candidate the model was shown as the apple preference.
-	llm.ops = `{"operations":[]}` // decided below, once the candidate order is known
+	llm.Ops = `{"operations":[]}` // decided below, once the candidate order is known
 	ctx := context.Background()
 	req := memstore.FeedbackRequest{UserID: "memos_user_123", FeedbackContent: "错啦,实际上我喜欢的是山竹",
 		History: []memstore.Message{user("我喜欢什么水果,不喜欢什么水果"), assistant("你喜欢苹果,不喜欢香蕉")}}
@@ -157,17 +157,17 @@ func TestFeedbackWithTheModel(t *testing.T) {
 	if err != nil || len(res.Updated)+len(res.Added) != 0 {
 		t.Fatalf("no operations: %+v %v", res, err)
 	}
-	prompt := llm.judged[len(llm.judged)-1].Messages[0].Content
+	prompt := llm.Judgements[len(llm.Judgements)-1].Messages[0].Content
 	var appleRef string
 	for _, line := range strings.Split(prompt, "\n") {
 		if strings.Contains(line, "用户喜欢吃苹果") && strings.HasPrefix(line, "m") {
 			appleRef = line[:strings.Index(line, ":")]
 		}
 	}
-	if appleRef == "" || !strings.Contains(string(llm.judged[len(llm.judged)-1].Format), `"`+appleRef+`"`) {
+	if appleRef == "" || !strings.Contains(string(llm.Judgements[len(llm.Judgements)-1].Format), `"`+appleRef+`"`) {
 		t.Fatalf("the apple preference was not offered as a candidate:\n%s", prompt)
 	}
-	llm.ops = `{"operations":[{"operation":"UPDATE","id":"` + appleRef + `","text":"用户喜欢吃山竹","old_memory":"用户喜欢吃苹果"},{"operation":"ADD","id":"","text":"x","old_memory":""}]}`
+	llm.Ops = `{"operations":[{"operation":"UPDATE","id":"` + appleRef + `","text":"用户喜欢吃山竹","old_memory":"用户喜欢吃苹果"},{"operation":"ADD","id":"","text":"x","old_memory":""}]}`
 	res, err = e.core.Feedback(ctx, req)
 	if err != nil {
 		t.Fatal(err)
@@ -188,12 +188,12 @@ func TestFeedbackWithTheModel(t *testing.T) {
 	}
 
 	// Operations naming no shown candidate are not applied; an unusable answer falls back to the rules.
-	llm.ops = `{"operations":[{"operation":"UPDATE","id":"m99","text":"x","old_memory":"y"}]}`
+	llm.Ops = `{"operations":[{"operation":"UPDATE","id":"m99","text":"x","old_memory":"y"}]}`
 	res, err = e.core.Feedback(ctx, memstore.FeedbackRequest{UserID: "memos_user_123", FeedbackContent: "I like durian"})
 	if err != nil || len(res.Updated) != 0 {
 		t.Fatalf("hallucinated id: %+v %v", res, err)
 	}
-	llm.judge = "F@hbAMQ3g;|O(:^$"
+	llm.Judge = "F@hbAMQ3g;|O(:^$"
 	res, err = e.core.Feedback(ctx, memstore.FeedbackRequest{UserID: "memos_user_123", FeedbackContent: "I like durian a lot"})
 	if err != nil || len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "applied by rule") {
 		t.Fatalf("unusable judgement: %+v %v", res, err)

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/memos-mcp/memos-mcp/internal/llmtest"
 	"github.com/memos-mcp/memos-mcp/memstore"
 	"github.com/memos-mcp/memos-mcp/memstore/builtin"
 )
@@ -321,52 +321,8 @@ func TestFeedbackFactAndValidation(t *testing.T) {
 	}
 }
 
-// scriptedLLM answers like a model would, by the kind of request: chats with a fixed text,
-// extraction requests (a JSON schema with memory_list) with a fixed extraction, feedback judgements
-// (schema with items) and feedback operations (schema with operations) with fixed JSON. It records
-// what it was asked.
-type scriptedLLM struct {
-	mu         sync.Mutex
-	answer     string
-	extraction string // "" answers with empty lists
-	judge      string // "" answers with no items
-	ops        string // "" answers with no operations
-	err        error
-	got        []memstore.ChatRequestLLM // chat requests
-	extracts   []memstore.ChatRequestLLM // extraction requests
-	judged     []memstore.ChatRequestLLM // judgement and operation requests
-}
-
-func (s *scriptedLLM) Name() string { return "scripted" }
-func (s *scriptedLLM) Chat(_ context.Context, req memstore.ChatRequestLLM) (memstore.ChatResponseLLM, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err != nil {
-		return memstore.ChatResponseLLM{}, s.err
-	}
-	answer := func(text, empty string) (memstore.ChatResponseLLM, error) {
-		if text == "" {
-			text = empty
-		}
-		return memstore.ChatResponseLLM{Content: text}, nil
-	}
-	schema := string(req.Format)
-	switch {
-	case strings.Contains(schema, `"memory_list"`):
-		s.extracts = append(s.extracts, req)
-		return answer(s.extraction, `{"memory_list":[],"explicit_preferences":[],"implicit_preferences":[],"summary":""}`)
-	case strings.Contains(schema, `"operations"`):
-		s.judged = append(s.judged, req)
-		return answer(s.ops, `{"operations":[{"operation":"ADD","id":"","text":"","old_memory":""}]}`)
-	case strings.Contains(schema, `"items"`):
-		s.judged = append(s.judged, req)
-		return answer(s.judge, `{"items":[]}`)
-	case schema != "":
-		return answer("", `{}`)
-	}
-	s.got = append(s.got, req)
-	return memstore.ChatResponseLLM{Content: s.answer}, nil
-}
+// scriptedLLM is the scripted model of internal/llmtest.
+type scriptedLLM = llmtest.Scripted
 
 func TestChat(t *testing.T) {
 	ctx := context.Background()
@@ -382,7 +338,7 @@ func TestChat(t *testing.T) {
 		}
 	})
 	t.Run("with a model", func(t *testing.T) {
-		llm := &scriptedLLM{answer: "<think>用户喜欢苹果</think>推荐你试试苹果派。"}
+		llm := &scriptedLLM{Answer: "<think>用户喜欢苹果</think>推荐你试试苹果派。"}
 		e := newEnv(t, llm)
 		for _, turn := range fruitConversation {
 			e.add(t, memstore.AddRequest{UserID: "memos_user_123", Mode: "fast", Messages: turn})
@@ -395,7 +351,7 @@ func TestChat(t *testing.T) {
 		if res.Response != "推荐你试试苹果派。" || res.Reasoning != "用户喜欢苹果" || res.ConversationID != "memos_chat_conv" || len(res.MemoriesUsed) == 0 {
 			t.Fatalf("chat result %+v", res)
 		}
-		sent := llm.got[0].Messages
+		sent := llm.Chats[0].Messages
 		if sent[0].Role != "system" || !strings.Contains(sent[0].Content, "<memories>") || !strings.Contains(sent[0].Content, "当前时间") ||
 			!strings.Contains(sent[0].Content, "Preferences:") || sent[1].Content != "早上好" || sent[len(sent)-1].Content != "你好,给我推荐美食。" {
 			t.Fatalf("prompt sent to the model: %+v", sent)
@@ -406,8 +362,8 @@ func TestChat(t *testing.T) {
 			t.Fatalf("the answer was not written back: %v", texts(found.Memories))
 		}
 		custom, err := e.core.Chat(ctx, memstore.ChatRequest{UserID: "memos_user_123", Query: "水果", SystemPrompt: "Known: {memories}", AddMessageOnAnswer: ptr(false)})
-		if err != nil || !strings.HasPrefix(llm.got[1].Messages[0].Content, "Known: Facts:") || !strings.HasPrefix(custom.ConversationID, "conv-") {
-			t.Fatalf("custom prompt: %q %+v %v", llm.got[1].Messages[0].Content, custom, err)
+		if err != nil || !strings.HasPrefix(llm.Chats[1].Messages[0].Content, "Known: Facts:") || !strings.HasPrefix(custom.ConversationID, "conv-") {
+			t.Fatalf("custom prompt: %q %+v %v", llm.Chats[1].Messages[0].Content, custom, err)
 		}
 	})
 }

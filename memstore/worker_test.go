@@ -68,23 +68,23 @@ type flakyLLM struct {
 }
 
 func (f *flakyLLM) Chat(ctx context.Context, req memstore.ChatRequestLLM) (memstore.ChatResponseLLM, error) {
-	f.mu.Lock()
+	f.Mu.Lock()
 	if !f.ready {
-		f.mu.Unlock()
+		f.Mu.Unlock()
 		return memstore.ChatResponseLLM{}, memstore.Unavailable("Ollama is not reachable at http://127.0.0.1:1")
 	}
 	prompt := req.Messages[len(req.Messages)-1].Content
 	if i := strings.Index(prompt, "user ["); i >= 0 {
 		f.order = append(f.order, prompt[i:])
 	}
-	f.mu.Unlock()
+	f.Mu.Unlock()
 	return f.scriptedLLM.Chat(ctx, req)
 }
 
 func (f *flakyLLM) setReady() {
-	f.mu.Lock()
+	f.Mu.Lock()
 	f.ready = true
-	f.mu.Unlock()
+	f.Mu.Unlock()
 }
 
 func TestAsyncAddWithoutModelIsDoneAtOnce(t *testing.T) {
@@ -100,7 +100,7 @@ func TestAsyncAddWithoutModelIsDoneAtOnce(t *testing.T) {
 }
 
 func TestAsyncAddRefinesInTheBackground(t *testing.T) {
-	llm := &flakyLLM{scriptedLLM: scriptedLLM{extraction: goodExtraction}, ready: true}
+	llm := &flakyLLM{scriptedLLM: scriptedLLM{Extraction: goodExtraction}, ready: true}
 	e := newAsyncEnv(t, t.TempDir(), llm, 2, 100)
 	res := e.add(t, memstore.AddRequest{UserID: "u", AsyncMode: "async", Messages: []memstore.Message{user("I live in Berlin and prefer window seats")}})
 	if res.TaskID == "" || res.TaskStatus != memstore.TaskQueued || res.Mode != "fast" || len(res.Memories) == 0 {
@@ -160,9 +160,9 @@ func TestAsyncTasksRetryWhileTheModelIsDownAndKeepPerUserOrder(t *testing.T) {
 			t.Fatalf("task %+v", task)
 		}
 	}
-	llm.mu.Lock()
+	llm.Mu.Lock()
 	order := strings.Join(llm.order, "|")
-	llm.mu.Unlock()
+	llm.Mu.Unlock()
 	if !(strings.Index(order, "first") < strings.Index(order, "second") && strings.Index(order, "second") < strings.Index(order, "third")) {
 		t.Fatalf("tasks of one user ran out of order: %s", order)
 	}
@@ -170,8 +170,8 @@ func TestAsyncTasksRetryWhileTheModelIsDownAndKeepPerUserOrder(t *testing.T) {
 
 func TestQueuedWorkSurvivesARestart(t *testing.T) {
 	dir := t.TempDir()
-	llm := &flakyLLM{scriptedLLM: scriptedLLM{extraction: goodExtraction,
-		judge: `{"items":[{"validity":true,"user_attitude":"irrelevant","corrected_info":"The user prefers aisle seats.","key":"seat","tags":["travel"],"is_preference":true}]}`}, ready: true}
+	llm := &flakyLLM{scriptedLLM: scriptedLLM{Extraction: goodExtraction,
+		Judge: `{"items":[{"validity":true,"user_attitude":"irrelevant","corrected_info":"The user prefers aisle seats.","key":"seat","tags":["travel"],"is_preference":true}]}`}, ready: true}
 	e := newAsyncEnv(t, dir, llm, 0, 100) // no workers: the work stays queued, as when a crash comes first
 	res := e.add(t, memstore.AddRequest{UserID: "u", AsyncMode: "async", Messages: []memstore.Message{user("I live in Berlin")}})
 	fb, err := e.core.Feedback(context.Background(), memstore.FeedbackRequest{UserID: "u", AsyncMode: "async", FeedbackContent: "I prefer aisle seats"})

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -28,18 +29,24 @@ type harness struct {
 
 // newHarness serves the tools over a fresh store to an in-process MCP client, with output schema
 // validation on, so every result is checked against the schema the tool publishes.
-func newHarness(t *testing.T) harness {
+func newHarness(t *testing.T) harness { return newHarnessWith(t, nil) }
+
+// newHarnessWith is newHarness with a generation model (nil: none), a task queue and running workers.
+func newHarnessWith(t *testing.T, llm memstore.LLM) harness {
 	t.Helper()
 	emb := builtin.Embedder{}
 	store, err := embedded.Open(t.TempDir(), emb.Identity(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
-	core, err := memstore.New(memstore.Config{Store: store, Embedder: emb, Rules: builtin.Rules{}})
+	core, err := memstore.New(memstore.Config{Store: store, Messages: store, Tasks: store, TaskPoll: 5 * time.Millisecond,
+		Embedder: emb, Rules: builtin.Rules{}, LLM: llm})
 	if err != nil {
 		t.Fatal(err)
 	}
+	workCtx, stopWork := context.WithCancel(context.Background())
+	wait := core.StartWorkers(workCtx, 2)
+	t.Cleanup(func() { stopWork(); wait(); store.Close() })
 	srv := tools.NewServer(core, tools.Options{Version: "test", DefaultUserID: "alice", ValidateOutput: true})
 	c, err := client.NewInProcessClient(srv)
 	if err != nil {

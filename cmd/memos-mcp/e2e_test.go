@@ -107,10 +107,11 @@ type httpServer struct {
 
 var listeningRE = regexp.MustCompile(`"url":"(http://[^"]+)"`)
 
-func startHTTP(t *testing.T, dataDir string) *httpServer {
+func startHTTP(t *testing.T, dataDir string, env ...string) *httpServer {
 	t.Helper()
 	s := &httpServer{stderr: &syncBuffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(binary, "--transport", "http", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json")
+	s.cmd.Env = append(os.Environ(), env...)
 	pr, pw := io.Pipe()
 	s.cmd.Stderr = io.MultiWriter(s.stderr, pw)
 	stdout := &syncBuffer{}

@@ -291,3 +291,100 @@ func TestEmbeddingModelChangeIsCaughtAndReindexed(t *testing.T) {
 		t.Fatal("search found nothing after reindex")
 	}
 }
+
+// TestOllamaFeedbackAndAsyncEndToEnd runs the model paths of feedback and async add against the
+// real server. The tiny model's weights are random, so this checks plumbing: whatever the model
+// answers, only schema-valid operations are applied (or the rules take over, and the result says
+// so), and background work finishes.
+func TestOllamaFeedbackAndAsyncEndToEnd(t *testing.T) {
+	url := ollamatest.URL(t)
+	c, stderr := startStdio(t, t.TempDir(), ollamaEnv(url, "MEMOS_LLM_MAX_TOKENS=512")...)
+	defer c.Close()
+	const u = "memos_user_123"
+	call(t, c, "add_message", map[string]any{"user_id": u, "mode": "fast", "messages": []any{msg("user", "我喜欢吃苹果,不喜欢香蕉")}}, &memstore.AddResult{})
+
+	var fb memstore.FeedbackResult
+	call(t, c, "add_feedback", map[string]any{"user_id": u, "feedback_content": "错啦,实际上我喜欢的是山竹",
+		"history": []any{msg("user", "我喜欢什么水果,不喜欢什么水果"), msg("assistant", "你喜欢苹果,不喜欢香蕉")}}, &fb)
+	var page memstore.ListResult
+	call(t, c, "get_memory", map[string]any{"user_id": u, "include_archived": true, "page_size": 100}, &page)
+	status := map[string]memstore.Status{}
+	for _, m := range append(page.Memories, page.Preferences...) {
+		status[m.ID] = m.Status
+	}
+	for _, up := range fb.Updated {
+		if status[up.PreviousID] != memstore.StatusArchived || status[up.ID] != memstore.StatusActivated || up.Memory == "" {
+			t.Fatalf("update %+v not applied as archive-old + insert-new (statuses %v)\n%s", up, status, stderr)
+		}
+	}
+	for _, a := range fb.Added {
+		if status[a.ID] != memstore.StatusActivated {
+			t.Fatalf("added %+v is not stored", a)
+		}
+	}
+	if len(fb.Updated)+len(fb.Added) == 0 && len(fb.Notes) == 0 {
+		t.Fatalf("no change and no note saying why: %+v", fb)
+	}
+
+	var added memstore.AddResult
+	call(t, c, "add_message", map[string]any{"user_id": u, "async_mode": "async", "messages": []any{msg("user", "I live in Berlin"), msg("assistant", "Nice")}}, &added)
+	if added.TaskID == "" || len(added.Memories) == 0 {
+		t.Fatalf("async add: %+v", added)
+	}
+	task := waitTask(t, c, added.TaskID, 60*time.Second)
+	if task.Status != memstore.TaskDone || len(task.MemoryIDs) == 0 {
+		t.Fatalf("task %+v", task)
+	}
+}
+
+// waitTask polls get_task_status until the task is done or failed.
+func waitTask(t *testing.T, c *client.Client, id string, limit time.Duration) memstore.Task {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		var task memstore.Task
+		call(t, c, "get_task_status", map[string]any{"task_id": id}, &task)
+		if task.Status == memstore.TaskDone || task.Status == memstore.TaskFailed || time.Now().After(deadline) {
+			return task
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestQueuedWorkSurvivesSIGKILL: background refinements queued while the model is down survive the
+// server being killed, and finish after a restart once the model is back.
+func TestQueuedWorkSurvivesSIGKILL(t *testing.T) {
+	srv := ollamatest.New(t) // down for now
+	dataDir := t.TempDir()
+	env := ollamaEnv(srv.URL, "MEMOS_OLLAMA_TIMEOUT=2s", "MEMOS_EMBEDDER=builtin")
+	s := startHTTP(t, dataDir, env...)
+	c := s.client(t)
+	var ids []string
+	for _, text := range []string{"I live in Berlin", "I work as a nurse", "My dog is called Biscuit"} {
+		var res memstore.AddResult
+		call(t, c, "add_message", map[string]any{"user_id": "u", "async_mode": "async", "messages": []any{msg("user", text)}}, &res)
+		if res.TaskID == "" || res.TaskStatus != memstore.TaskQueued {
+			t.Fatalf("async add: %+v", res)
+		}
+		ids = append(ids, res.TaskID)
+	}
+	if err := s.cmd.Process.Kill(); err != nil { // SIGKILL: no chance to clean up
+		t.Fatal(err)
+	}
+	<-s.done
+	srv.Start()
+	s2 := startHTTP(t, dataDir, env...)
+	c2 := s2.client(t)
+	for _, id := range ids {
+		task := waitTask(t, c2, id, 60*time.Second)
+		if task.Status != memstore.TaskDone {
+			t.Fatalf("task %s after restart: %+v\n%s", id, task, s2.stderr)
+		}
+	}
+	var page memstore.ListResult
+	call(t, c2, "get_memory", map[string]any{"user_id": "u"}, &page)
+	if page.MemoriesTotal < 3 {
+		t.Fatalf("memories after restart: %+v", page)
+	}
+	s2.stop(t)
+}
