@@ -380,7 +380,8 @@ func (c *Cond) match(v any) bool {
 	switch x := v.(type) {
 	case []string: // tags: a condition holds when it holds for some tag
 		for _, tag := range x {
-			if c.match(tag) {
+			// On a list, contains means "has this element", as in MemOS; like matches inside tags.
+			if (c.Op == "contains" && tag == c.Value) || (c.Op != "contains" && c.match(tag)) {
 				return true
 			}
 		}

@@ -124,8 +124,8 @@ type Hit struct {
 	Memory Memory
 	// Score is the cosine similarity between the query vector and the memory's.
 	Score float64
-	// Relevance is what hits are ordered by, in [0, 1]: the cosine for a vector query, or the fused
-	// vector and lexical rank score for a query with text.
+	// Relevance is what hits are ordered by: the cosine for a vector query, or, for a query with
+	// text, the fused vector and lexical rank score in [0, 1].
 	Relevance float64
 }
 

@@ -2,12 +2,18 @@ package embedded
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/memos-mcp/memos-mcp/memstore"
 )
@@ -26,7 +32,12 @@ type refEntry struct {
 type refIndex map[[16]byte]refEntry
 
 func (r refEntry) memory() memstore.Memory {
-	m := memstore.Memory{Kind: r.h.kind, Status: r.h.status, ConversationID: r.h.conv, UserID: r.h.user, CubeID: r.h.cube}
+	m := memstore.Memory{
+		ID: uuid.UUID(r.id).String(), Kind: r.h.kind, Status: r.h.status, ConversationID: r.h.conv, UserID: r.h.user, CubeID: r.h.cube,
+		MemoryType: memstore.MemoryType(r.h.memoryType), PreferenceType: memstore.PreferenceType(r.h.preferenceType),
+		Polarity: memstore.Polarity(r.h.polarity), Key: r.h.key, Topic: r.h.topic, Confidence: float64(r.h.confidence),
+		Tags: r.h.tags, Info: r.h.info, CreatedAt: r.h.created.time(), UpdatedAt: r.h.updated.time(), Content: r.h.text,
+	}
 	if r.h.hasExpiry {
 		t := time.Unix(r.h.expires.sec, int64(r.h.expires.nsec))
 		m.ExpiresAt = &t
@@ -34,8 +45,13 @@ func (r refEntry) memory() memstore.Memory {
 	return m
 }
 
-// all returns the entries the query selects, newest first (created desc, id desc).
+// all returns the entries the query selects, newest first (created desc, id desc). The index leaves
+// an expression on text fields (memory, preference, background) to the store, which applies it to
+// the records it loads, so such an expression selects every entry here.
 func (ref refIndex) all(scope memstore.Scope, f memstore.Filter) []refEntry {
+	if f.Expr.NeedsText() {
+		f.Expr = nil
+	}
 	var out []refEntry
 	for _, e := range ref {
 		m := e.memory()
@@ -124,8 +140,14 @@ func checkIndex(t *testing.T, x *index, ref refIndex) {
 					continue
 				}
 				if r.h.user != user || r.h.cube != key.cube || r.h.kind != key.kind || r.h.created != e.created ||
-					r.h.expires != e.expires || r.h.hasExpiry != e.hasExpiry || r.h.status != e.status || r.h.conv != e.conv {
+					r.h.expires != e.expires || r.h.hasExpiry != e.hasExpiry || r.h.status != e.status || r.h.conv != e.conv ||
+					r.h.updated != e.updated || r.h.memoryType != e.memoryType || r.h.preferenceType != e.preferenceType ||
+					r.h.polarity != e.polarity || r.h.key != e.key || r.h.topic != e.topic || r.h.confidence != e.confidence ||
+					!slices.Equal(r.h.tags, e.tags) || !maps.Equal(r.h.info, e.info) {
 					t.Errorf("%s: entry %x is %+v in partition (%q, %q, %s), want %+v", where, e.id, *e, user, key.cube, key.kind, r.h)
+				}
+				if want := terms(r.h.text); len(want) != len(e.terms) || e.removed {
+					t.Errorf("%s: entry %x has %d terms (removed %v), want the %d of %q", where, e.id, len(e.terms), e.removed, len(want), r.h.text)
 				}
 				if got := p.vecs[row*x.dim : (row+1)*x.dim]; !slices.Equal(got, r.vec) {
 					t.Errorf("%s: row %d (%x) has vector %v, want %v", where, row, e.id, got, r.vec)
@@ -147,6 +169,7 @@ func checkIndex(t *testing.T, x *index, ref refIndex) {
 			if p.expiring != expiring {
 				t.Errorf("%s: expiring = %d, want %d", where, p.expiring, expiring)
 			}
+			checkLex(t, where, p)
 		}
 	}
 	if seen != len(ref) {
@@ -189,6 +212,15 @@ var (
 	testConvs = []string{"", "x", "y", "z"}
 	testKinds = []memstore.Kind{memstore.KindFact, memstore.KindPreference}
 	allStatus = []memstore.Status{memstore.StatusActivated, memstore.StatusArchived, memstore.StatusDeleted}
+
+	testFactTypes  = []string{string(memstore.LongTermMemory), string(memstore.UserMemory), string(memstore.WorkingMemory)}
+	testPolarities = []string{string(memstore.Like), string(memstore.Dislike), string(memstore.Want)}
+	testTopics     = []string{"", "fruit", "music", "水果"}
+	testKeys       = []string{"", "apple", "Apple pie", "jazz", "苹果"}
+	testTags       = []string{"work", "homework", "travel", "family", "音乐"}
+	testSources    = []string{"chat", "feedback", "import"}
+	testDates      = []string{"2025-05-30", "2025-06-01", "2025-06-01T12:00:00Z", "2025-06-02", "2024-12-31"}
+	testWords      = []string{"apple", "banana", "cherry", "jazz", "travel", "the", "user", "likes", "quiet", "苹果", "香蕉", "音乐"}
 )
 
 // randomEntry returns an entry with a creation time among 40 seconds (so many ties), and for every
@@ -217,7 +249,71 @@ func randomEntry(rng *rand.Rand, id [16]byte) refEntry {
 			h.expires, h.hasExpiry = stampOf(time.Unix(0, baseNanos+int64(rng.IntN(80)-20)*1e9)), true
 		}
 	}
+	// The fields filter expressions read, and a text for the lexical index.
+	h.updated = stampOf(time.Unix(0, created+int64(rng.IntN(10))*1e9))
+	if h.kind == memstore.KindPreference {
+		h.memoryType = string(memstore.PreferenceMemory)
+		h.preferenceType = []string{string(memstore.ExplicitPreference), string(memstore.ImplicitPreference)}[rng.IntN(2)]
+		h.polarity = testPolarities[rng.IntN(len(testPolarities))]
+		h.topic = testTopics[rng.IntN(len(testTopics))]
+	} else {
+		h.memoryType = testFactTypes[rng.IntN(len(testFactTypes))]
+	}
+	h.key = testKeys[rng.IntN(len(testKeys))]
+	setConfidence(&h, rng.IntN(numConfidences))
+	for _, tag := range testTags {
+		if rng.IntN(4) == 0 {
+			h.tags = append(h.tags, tag)
+		}
+	}
+	if n := rng.IntN(4); n > 0 {
+		h.info = map[string]string{"source": testSources[rng.IntN(len(testSources))]}
+		if n > 1 {
+			h.info["date"] = testDates[rng.IntN(len(testDates))]
+		}
+	}
+	h.text = randomText(rng, rng.IntN(8))
 	return refEntry{id: id, h: h, vec: randomUnit(rng)}
+}
+
+// numConfidences is how many confidences setConfidence knows.
+const numConfidences = 6
+
+// setConfidence sets the i-th of a few confidences, some of which a float32 cannot hold exactly.
+// Untyped constants, so the test does not depend on the precision the header keeps.
+func setConfidence(h *header, i int) {
+	switch i {
+	case 0:
+		h.confidence = 0
+	case 1:
+		h.confidence = 0.25
+	case 2:
+		h.confidence = 0.5
+	case 3:
+		h.confidence = 0.7
+	case 4:
+		h.confidence = 0.9
+	default:
+		h.confidence = 1
+	}
+}
+
+// confidenceValue is the i-th confidence as the index holds it, for conditions that compare with it
+// exactly. (Whether the index keeps the memory's float64 exactly is the conformance suite's
+// concern: see storetest's FilterExpressions and RoundTrip.)
+func confidenceValue(i int) float64 {
+	var h header
+	setConfidence(&h, i)
+	return float64(h.confidence)
+}
+
+// randomText returns n words of testWords, space-separated.
+func randomText(rng *rand.Rand, n int) string {
+	words := make([]string, n)
+	for i := range words {
+		words[i] = testWords[rng.IntN(len(testWords))]
+	}
+	return strings.Join(words, " ")
 }
 
 func randomID(rng *rand.Rand) [16]byte {
@@ -261,7 +357,96 @@ func randomFilter(rng *rand.Rand) memstore.Filter {
 	if f.Expiry == memstore.IncludeExpired && rng.IntN(2) == 0 {
 		f.Now = time.Time{} // not needed
 	}
+	if rng.IntN(2) == 0 {
+		raw := randomExpr(rng, 0)
+		e, err := memstore.ParseFilter("filter", raw)
+		if err != nil {
+			panic(fmt.Sprintf("random filter %v does not parse: %v", raw, err))
+		}
+		f.Expr = e
+	}
 	return f
+}
+
+// randomExpr returns a MemOS filter (as decoded JSON) over the attributes randomEntry sets: a
+// condition, several conditions in one object, or an and/or of those, nested up to three levels.
+func randomExpr(rng *rand.Rand, depth int) map[string]any {
+	switch n := rng.IntN(6); {
+	case depth < 2 && n < 2:
+		list := make([]any, 2+rng.IntN(2))
+		for i := range list {
+			list[i] = randomExpr(rng, depth+1)
+		}
+		return map[string]any{[]string{"and", "or"}[n]: list}
+	case n == 2:
+		merged := randomCond(rng)
+		for k, v := range randomCond(rng) {
+			merged[k] = v // two conditions on one field keep the later; both are fine
+		}
+		return merged
+	default:
+		return randomCond(rng)
+	}
+}
+
+// randomCond returns one condition on one field, with an operator the field allows.
+func randomCond(rng *rand.Rand) map[string]any {
+	pick := func(list []string) string { return list[rng.IntN(len(list))] }
+	some := func(list []string) []any {
+		out := []any{pick(list)}
+		if rng.IntN(2) == 0 {
+			out = append(out, pick(list))
+		}
+		return out
+	}
+	order := func() string { return pick([]string{"gt", "gte", "lt", "lte"}) }
+	at := func() string {
+		return time.Unix(0, baseNanos+int64(rng.IntN(50)-5)*1e9).UTC().Format(time.RFC3339)
+	}
+	switch rng.IntN(16) {
+	case 0:
+		return map[string]any{"memory_type": pick(append(slices.Clone(testFactTypes), string(memstore.PreferenceMemory)))}
+	case 1:
+		return map[string]any{"memory_type": map[string]any{"in": some(testFactTypes)}}
+	case 2:
+		return map[string]any{"tags": pick(testTags)}
+	case 3:
+		return map[string]any{"tags": map[string]any{pick([]string{"contains", "like"}): pick([]string{"work", "WORK", "am", "音", "travel"})}}
+	case 4:
+		return map[string]any{"tags": map[string]any{"in": some(testTags)}}
+	case 5:
+		if rng.IntN(2) == 0 {
+			return map[string]any{"info.source": pick(testSources)}
+		}
+		return map[string]any{"info.source": map[string]any{"in": some(testSources)}}
+	case 6:
+		return map[string]any{"info.date": map[string]any{order(): pick(testDates)}}
+	case 7:
+		if rng.IntN(2) == 0 {
+			return map[string]any{"key": pick(testKeys[1:])}
+		}
+		return map[string]any{"key": map[string]any{pick([]string{"like", "contains"}): pick([]string{"apple", "%APPLE%", "pie", "苹"})}}
+	case 8:
+		return map[string]any{"topic": map[string]any{"in": some(testTopics[1:])}}
+	case 9:
+		return map[string]any{"polarity": pick(testPolarities), "preference_type": pick([]string{"explicit_preference", "implicit_preference"})}
+	case 10:
+		return map[string]any{"confidence": map[string]any{order(): confidenceValue(rng.IntN(numConfidences))}}
+	case 11:
+		return map[string]any{"created_at": map[string]any{order(): at()}}
+	case 12:
+		return map[string]any{pick([]string{"updated_at", "expires_at"}): map[string]any{order(): at()}}
+	case 13:
+		return map[string]any{pick([]string{"cube_id", "conversation_id"}): map[string]any{pick([]string{"eq", "gt", "lt"}): pick([]string{"a", "b", "x", "y"})}}
+	case 14:
+		if rng.IntN(2) == 0 {
+			return map[string]any{"status": map[string]any{"in": some([]string{"activated", "archived", "deleted"})}}
+		}
+		return map[string]any{"kind": pick([]string{"fact", "preference"})}
+	default:
+		// A text field: the index must leave it to the store.
+		return map[string]any{pick([]string{"memory", "preference", "background"}): map[string]any{"like": pick(testWords)}}
+	}
 }
 
 func randomScope(rng *rand.Rand) memstore.Scope {
@@ -332,6 +517,187 @@ func checkQuery(t *testing.T, x *index, ref refIndex, rng *rand.Rand, scope mems
 	}
 	k := 1 + rng.IntN(20)
 	checkSearch(t, x, ref, scope, f, q, k)
+
+	text := randomText(rng, 1+rng.IntN(3))
+	if rng.IntN(5) == 0 {
+		text += " zzzunknown"
+	}
+	checkTextSearch(t, x, ref, scope, f, q, text, k)
+	checkBM25(t, x, ref, scope, f, text)
+}
+
+// checkTextSearch checks a search with text (vector and BM25 rankings fused) for what any fusion
+// must give: min(k, matching) hits, each inside the query, none twice, each scored with its cosine.
+func checkTextSearch(t *testing.T, x *index, ref refIndex, scope memstore.Scope, f memstore.Filter, q []float32, text string, k int) []scored {
+	t.Helper()
+	what := fmt.Sprintf("search(scope %+v, filter %+v, text %q, limit %d)", scope, f, text, k)
+	all := ref.all(scope, f)
+	got := x.search(scope, f, q, text, k)
+	if len(got) != min(max(k, 0), len(all)) {
+		t.Errorf("%s: %d hits, want %d", what, len(got), min(max(k, 0), len(all)))
+	}
+	inQuery := map[[16]byte]bool{}
+	for _, e := range all {
+		inQuery[e.id] = true
+	}
+	seen := map[[16]byte]bool{}
+	for _, s := range got {
+		if !inQuery[s.e.id] || seen[s.e.id] || x.byID[s.e.id] != s.e {
+			t.Errorf("%s: hit %x is outside the query, repeated or removed", what, s.e.id)
+			continue
+		}
+		seen[s.e.id] = true
+		if cos := memstore.Cosine(q, ref[s.e.id].vec); math.Abs(s.score-cos) > 1e-5 {
+			t.Errorf("%s: hit %x scores %v, its cosine is %v", what, s.e.id, s.score, cos)
+		}
+	}
+	return got
+}
+
+// refBM25 scores the entries the query selects against text by the BM25 formula, computed from
+// scratch: the collection is every entry of the partitions in the scope (of the filter's kind),
+// document frequencies count those entries, and lengths are sums of weighted term frequencies.
+func refBM25(ref refIndex, scope memstore.Scope, f memstore.Filter, text string) map[[16]byte]float64 {
+	type doc struct {
+		id     [16]byte
+		tf     map[uint64]float64
+		length float64
+	}
+	var docs []doc
+	total := 0.0
+	for _, e := range ref {
+		if e.h.user != scope.UserID || !scope.HasCube(e.h.cube) || (f.Kind != "" && e.h.kind != f.Kind) {
+			continue
+		}
+		d := doc{id: e.id, tf: map[uint64]float64{}}
+		var length float32
+		for _, tm := range terms(e.h.text) {
+			d.tf[tm.hash] = float64(tm.tf)
+			length += tm.tf
+		}
+		d.length = float64(length)
+		total += d.length
+		docs = append(docs, d)
+	}
+	scores := map[[16]byte]float64{}
+	if len(docs) == 0 {
+		return scores
+	}
+	selected := map[[16]byte]bool{}
+	for _, e := range ref.all(scope, f) {
+		selected[e.id] = true
+	}
+	n, avg := float64(len(docs)), total/float64(len(docs))
+	for _, q := range terms(text) {
+		df := 0.0
+		for _, d := range docs {
+			if d.tf[q.hash] > 0 {
+				df++
+			}
+		}
+		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+		for _, d := range docs {
+			if tf := d.tf[q.hash]; tf > 0 && selected[d.id] {
+				scores[d.id] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*d.length/avg)) * float64(q.tf)
+			}
+		}
+	}
+	return scores
+}
+
+// checkBM25 checks bm25 against the reference: exactly the live entries in the query that hold a
+// query term score, every score is positive, and while no removed entry lingers in the postings
+// the scores are the formula's.
+func checkBM25(t *testing.T, x *index, ref refIndex, scope memstore.Scope, f memstore.Filter, text string) {
+	t.Helper()
+	what := fmt.Sprintf("bm25(scope %+v, filter %+v, text %q)", scope, f, text)
+	parts := x.parts(scope, f)
+	got := bm25(parts, f, terms(text))
+	want := refBM25(ref, scope, f, text)
+	exact := true
+	for _, p := range parts {
+		exact = exact && p.lex.dead == 0
+	}
+	for e, sc := range got {
+		switch w, ok := want[e.id]; {
+		case x.byID[e.id] != e:
+			t.Errorf("%s: removed entry %x scores %v", what, e.id, sc)
+		case !ok:
+			t.Errorf("%s: %x (%q) scores %v but is outside the query or holds no query term", what, e.id, ref[e.id].h.text, sc)
+		case !(sc > 0):
+			t.Errorf("%s: %x (%q) scores %v, want a positive score", what, e.id, ref[e.id].h.text, sc)
+		case exact && math.Abs(sc-w) > 1e-6*math.Max(1, math.Abs(w)):
+			t.Errorf("%s: %x (%q) scores %v, the formula gives %v", what, e.id, ref[e.id].h.text, sc, w)
+		}
+	}
+	for id := range want {
+		if e := x.byID[id]; e == nil || got[e] == 0 {
+			t.Errorf("%s: %x (%q) holds a query term but does not score", what, id, ref[id].h.text)
+		}
+	}
+}
+
+// checkLex verifies a partition's inverted index: each live entry is posted under each of its terms
+// exactly once, every other posted entry is a removed one, no posting list is empty, the live count
+// and total length are the live entries', and removed entries are compacted away in time.
+func checkLex(t *testing.T, where string, p *part) {
+	t.Helper()
+	l := &p.lex
+	live := make(map[*entry]bool, len(p.order))
+	total := 0.0
+	for _, e := range p.order {
+		live[e] = true
+		total += float64(e.length)
+		if e.removed {
+			t.Errorf("%s: live entry %x is marked removed", where, e.id)
+		}
+		var length float32
+		for _, tm := range e.terms {
+			length += tm.tf
+		}
+		if !slices.IsSortedFunc(e.terms, func(a, b term) int { return cmp.Compare(a.hash, b.hash) }) || length != e.length {
+			t.Errorf("%s: entry %x: terms not sorted by hash, or length %v is not their sum %v", where, e.id, e.length, length)
+		}
+	}
+	if l.live != len(p.order) {
+		t.Errorf("%s: lexical index counts %d live entries, the partition has %d", where, l.live, len(p.order))
+	}
+	if math.Abs(l.totalLen-total) > 1e-3*math.Max(1, total) {
+		t.Errorf("%s: lexical index total length %v, the live entries' is %v", where, l.totalLen, total)
+	}
+	dead := map[*entry]bool{}
+	for h, list := range l.postings {
+		if len(list) == 0 {
+			t.Errorf("%s: empty posting list kept for %x", where, h)
+		}
+		seen := map[*entry]bool{}
+		for _, e := range list {
+			switch {
+			case seen[e]:
+				t.Errorf("%s: %x posted twice under %x", where, e.id, h)
+			case e.tfOf(h) == 0:
+				t.Errorf("%s: %x posted under %x, a term it does not hold", where, e.id, h)
+			case !live[e] && !e.removed:
+				t.Errorf("%s: %x posted under %x is neither live in the partition nor removed", where, e.id, h)
+			case !live[e]:
+				dead[e] = true
+			}
+			seen[e] = true
+		}
+	}
+	for e := range live {
+		for _, tm := range e.terms {
+			if !slices.Contains(l.postings[tm.hash], e) {
+				t.Errorf("%s: live entry %x is missing from the posting list of %x", where, e.id, tm.hash)
+			}
+		}
+	}
+	if len(dead) > l.dead {
+		t.Errorf("%s: %d removed entries still posted, but the index counts %d", where, len(dead), l.dead)
+	}
+	if l.dead > l.live+64 {
+		t.Errorf("%s: %d removed entries against %d live ones, and no compaction", where, l.dead, l.live)
+	}
 }
 
 // checkSearch compares search with a brute-force scan of the reference.
@@ -624,3 +990,271 @@ func TestDotProduct(t *testing.T) {
 
 // ns is the stamp n nanoseconds after the Unix epoch.
 func ns(n int64) stamp { return stampOf(time.Unix(0, n)) }
+
+// textEntry is an activated fact of user u in cube a with this text, created at n nanoseconds.
+func textEntry(n int, text string, vec []float32) refEntry {
+	return refEntry{id: idOf(n), vec: vec, h: header{created: ns(int64(n)), user: "u", cube: "a",
+		kind: memstore.KindFact, status: memstore.StatusActivated, text: text}}
+}
+
+// lexScores returns bm25's scores of user u's entries in cube a against text, by entry number.
+func lexScores(t *testing.T, x *index, text string) map[int]float64 {
+	t.Helper()
+	f := memstore.Filter{AnyStatus: true, Expiry: memstore.IncludeExpired}
+	out := map[int]float64{}
+	for e, sc := range bm25(x.parts(memstore.Scope{UserID: "u", CubeIDs: []string{"a"}}, f), f, terms(text)) {
+		if x.byID[e.id] != e {
+			t.Errorf("bm25(%q): removed entry %x scores %v", text, e.id, sc)
+			continue
+		}
+		out[int(e.id[0])<<8|int(e.id[15])] = sc
+	}
+	return out
+}
+
+func TestLexIndexPostingsThroughPutReplaceRemove(t *testing.T) {
+	shared := terms("shared")[0].hash
+	put := func(x *index, ref refIndex, from, to int) {
+		for i := from; i < to; i++ {
+			x.putRef(ref, textEntry(i, fmt.Sprintf("word%d shared", i), unitVec(i)))
+		}
+	}
+	remove := func(x *index, ref refIndex, from, to int) {
+		for i := from; i < to; i++ {
+			x.removeRef(ref, idOf(i))
+		}
+	}
+	cases := []struct {
+		name       string
+		run        func(x *index, ref refIndex)
+		query      string
+		wantScored []int // the entries that must score for the query, and only they
+		wantDead   int   // removed entries the partition still counts; -1: the partition is gone
+		wantPosted int   // entries, live or removed, in the posting list of "shared"
+	}{
+		{"puts", func(x *index, ref refIndex) { put(x, ref, 0, 10) }, "shared word3", seq(10), 0, 10},
+		{"some removed", func(x *index, ref refIndex) {
+			put(x, ref, 0, 10)
+			for _, i := range []int{2, 5, 7} {
+				x.removeRef(ref, idOf(i))
+			}
+		}, "shared word5 word7", []int{0, 1, 3, 4, 6, 8, 9}, 3, 10},
+		{"replaced by a new text", func(x *index, ref refIndex) {
+			put(x, ref, 0, 10)
+			x.putRef(ref, textEntry(3, "fresh", unitVec(3)))
+		}, "word3 fresh", []int{3}, 1, 10}, // the replaced entry stays posted, marked removed
+		{"replaced by the same text twice", func(x *index, ref refIndex) {
+			put(x, ref, 0, 10)
+			put(x, ref, 3, 4)
+			put(x, ref, 3, 4)
+		}, "word3", []int{3}, 2, 12},
+		{"moved to another cube", func(x *index, ref refIndex) {
+			put(x, ref, 0, 10)
+			e := textEntry(4, "word4 shared", unitVec(4))
+			e.h.cube = "b"
+			x.putRef(ref, e)
+		}, "word4", nil, 1, 10},
+		{"removed then put again", func(x *index, ref refIndex) {
+			put(x, ref, 0, 10)
+			x.removeRef(ref, idOf(3))
+			x.putRef(ref, textEntry(3, "word3 back", unitVec(3)))
+		}, "back shared", seq(10), 1, 10},
+		{"removed up to the compaction threshold", func(x *index, ref refIndex) {
+			put(x, ref, 0, 100)
+			remove(x, ref, 0, 82) // 82 removed, 18 live: not yet more than 64 over
+		}, "shared word0 word81 word82", seq(100)[82:], 82, 100},
+		{"one removal past the threshold compacts", func(x *index, ref refIndex) {
+			put(x, ref, 0, 100)
+			remove(x, ref, 0, 83)
+		}, "shared word0 word82 word83", seq(100)[83:], 0, 17},
+		{"removals after a compaction", func(x *index, ref refIndex) {
+			put(x, ref, 0, 100)
+			remove(x, ref, 0, 90)
+		}, "shared word85", seq(100)[90:], 7, 17},
+		{"one memory replaced again and again", func(x *index, ref refIndex) {
+			// Entry 1 is put, then replaced 69 times: the 66th replacement leaves 66 removed
+			// against 1 live and compacts; the last 3 stay posted.
+			put(x, ref, 0, 1)
+			for i := range 70 {
+				x.putRef(ref, textEntry(1, fmt.Sprintf("again %d shared", i), unitVec(i)))
+			}
+		}, "again 5 69", []int{1}, 3, 2 + 3},
+		{"everything removed", func(x *index, ref refIndex) {
+			put(x, ref, 0, 10)
+			remove(x, ref, 0, 10)
+		}, "shared word1", nil, -1, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			x := newIndex(testDim)
+			ref := refIndex{}
+			tc.run(x, ref)
+			checkIndex(t, x, ref) // checks every partition's postings with checkLex
+			scores := lexScores(t, x, tc.query)
+			got := slices.Sorted(maps.Keys(scores))
+			if !slices.Equal(got, tc.wantScored) && len(got)+len(tc.wantScored) > 0 {
+				t.Errorf("bm25(%q) scores entries %v, want %v", tc.query, got, tc.wantScored)
+			}
+			p := x.users["u"][partKey{cube: "a", kind: memstore.KindFact}]
+			if p == nil {
+				if tc.wantDead != -1 {
+					t.Fatalf("partition (u, a, fact) is gone")
+				}
+				return
+			}
+			if tc.wantDead == -1 {
+				t.Fatalf("partition (u, a, fact) kept with %d entries, want it gone", len(p.order))
+			}
+			if p.lex.dead != tc.wantDead {
+				t.Errorf("%d removed entries counted, want %d", p.lex.dead, tc.wantDead)
+			}
+			if n := len(p.lex.postings[shared]); n != tc.wantPosted {
+				t.Errorf("posting list of %q holds %d entries, want %d", "shared", n, tc.wantPosted)
+			}
+		})
+	}
+}
+
+func TestBM25RarerTermScoresHigher(t *testing.T) {
+	// Entry 0 holds both terms; entries 1 and 2 are as long as each other and hold one each.
+	english := []string{"common rare filler", "common alpha", "rare beta"}
+	chinese := []string{"苹果 榴莲 水", "苹果 甲", "榴莲 乙"}
+	for i := range 10 {
+		english = append(english, fmt.Sprintf("common filler %d", i))
+		chinese = append(chinese, fmt.Sprintf("苹果 水 %d", i))
+	}
+	gone := func(n int, text string) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("%s gone %d", text, i)
+		}
+		return out
+	}
+	cases := []struct {
+		name         string
+		texts        []string // the live entries
+		removed      []string // entries put and removed before the query
+		rare, common string
+	}{
+		{"English", english, nil, "rare", "common"},
+		{"Chinese", chinese, nil, "榴莲", "苹果"},
+		{"after a few removals of entries that held the common term", english, gone(3, "common"), "rare", "common"},
+		// Removed entries are compacted away only when they outnumber live ones by 64; until then
+		// they must not make the rare term look common.
+		{"after removals of entries that held the rare term, before compaction", english, gone(30, "rare"), "rare", "common"},
+		{"after enough removals for a compaction", english, gone(78, "rare"), "rare", "common"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			x := newIndex(testDim)
+			ref := refIndex{}
+			for i, text := range tc.removed {
+				x.putRef(ref, textEntry(1000+i, text, unitVec(i)))
+			}
+			for i, text := range tc.texts {
+				x.putRef(ref, textEntry(i, text, unitVec(i)))
+			}
+			for i := range tc.removed {
+				x.removeRef(ref, idOf(1000+i))
+			}
+			checkIndex(t, x, ref)
+			rare, common := lexScores(t, x, tc.rare), lexScores(t, x, tc.common)
+			if !(rare[0] > common[0] && common[0] > 0) {
+				t.Errorf("entry 0 (%q) scores %v for the rare %q and %v for the common %q; want the rare one higher, both positive",
+					tc.texts[0], rare[0], tc.rare, common[0], tc.common)
+			}
+			both := lexScores(t, x, tc.common+" "+tc.rare)
+			if !(both[2] > both[1] && both[1] > 0) {
+				t.Errorf("for %q, %q scores %v and %q scores %v; want the one with the rare term higher, both positive",
+					tc.common+" "+tc.rare, tc.texts[2], both[2], tc.texts[1], both[1])
+			}
+			for n, sc := range both {
+				if !(sc > 0) {
+					t.Errorf("for %q, entry %d (%q) scores %v; want a positive score", tc.common+" "+tc.rare, n, tc.texts[n], sc)
+				}
+			}
+		})
+	}
+}
+
+func TestSearchWithTextFindsLexicalOnlyMatches(t *testing.T) {
+	cases := []struct {
+		name   string
+		near   int // entries close to the query vector, with common words only
+		target refEntry
+		scope  memstore.Scope
+		f      memstore.Filter
+		text   string
+		limit  int
+		want   bool // whether the target must be among the hits
+	}{
+		{"orthogonal vector", 20, textEntry(1000, "the quokka photo", unitVec(1)), memstore.Scope{UserID: "u"}, memstore.Filter{}, "quokka", 3, true},
+		{"limit 1", 20, textEntry(1000, "the quokka photo", unitVec(1)), memstore.Scope{UserID: "u"}, memstore.Filter{}, "quokka", 1, true},
+		{"more entries than the vector side ranks", 120, textEntry(1000, "the quokka photo", unitVec(1)), memstore.Scope{UserID: "u"}, memstore.Filter{}, "quokka", 3, true},
+		{"opposite vector", 120, textEntry(1000, "the quokka photo", scaleVec(unitVec(0), -1)), memstore.Scope{UserID: "u"}, memstore.Filter{}, "a quokka", 5, true},
+		{"Chinese", 60, textEntry(1000, "短尾矮袋鼠的照片", unitVec(2)), memstore.Scope{UserID: "u"}, memstore.Filter{}, "袋鼠", 3, true},
+		{"expression on the index", 60, withTags(textEntry(1000, "the quokka photo", unitVec(1)), "pets"), memstore.Scope{UserID: "u"},
+			memstore.Filter{Expr: mustExpr(t, `{"tags": "pets"}`)}, "quokka", 3, true},
+		{"archived, left out by the filter", 60, withStatus(textEntry(1000, "the quokka photo", unitVec(1)), memstore.StatusArchived), memstore.Scope{UserID: "u"},
+			memstore.Filter{}, "quokka", 3, false},
+		{"another cube, out of scope", 60, withCube(textEntry(1000, "the quokka photo", unitVec(1)), "b"), memstore.Scope{UserID: "u", CubeIDs: []string{"a"}},
+			memstore.Filter{}, "quokka", 3, false},
+		{"words no entry holds", 60, textEntry(1000, "the quokka photo", unitVec(1)), memstore.Scope{UserID: "u"}, memstore.Filter{}, "zzzz", 3, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(7, uint64(tc.near)))
+			x := newIndex(testDim)
+			ref := refIndex{}
+			for i := range tc.near {
+				v := randomUnit(rng)
+				for j := range v {
+					v[j] *= 0.1
+				}
+				v[0] += 1
+				x.putRef(ref, textEntry(i, fmt.Sprintf("note %d about the garden and the weather", i), normalize(v)))
+			}
+			x.putRef(ref, tc.target)
+			q := unitVec(0)
+			hits := checkTextSearch(t, x, ref, tc.scope, tc.f, q, tc.text, tc.limit)
+			found := slices.ContainsFunc(hits, func(s scored) bool { return s.e.id == tc.target.id })
+			if found != tc.want {
+				t.Errorf("search with text %q, limit %d: target %q among the hits = %v, want %v", tc.text, tc.limit, tc.target.h.text, found, tc.want)
+			}
+			if tc.name == "words no entry holds" {
+				// With nothing lexical to fuse, the ranking is the vector one.
+				byVector := x.search(tc.scope, tc.f, q, "", tc.limit)
+				if !slices.EqualFunc(hits, byVector, func(a, b scored) bool { return a.e == b.e }) {
+					t.Errorf("search with text %q that no entry holds differs from the search without text", tc.text)
+				}
+			}
+		})
+	}
+}
+
+func mustExpr(t *testing.T, js string) *memstore.Expr {
+	t.Helper()
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(js), &raw); err != nil {
+		t.Fatal(err)
+	}
+	e, err := memstore.ParseFilter("filter", raw)
+	if err != nil {
+		t.Fatalf("ParseFilter(%s): %v", js, err)
+	}
+	return e
+}
+
+func scaleVec(v []float32, k float32) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = x * k
+	}
+	return out
+}
+
+func withTags(e refEntry, tags ...string) refEntry { e.h.tags = tags; return e }
+
+func withStatus(e refEntry, s memstore.Status) refEntry { e.h.status = s; return e }
+
+func withCube(e refEntry, cube string) refEntry { e.h.cube = cube; return e }

@@ -218,6 +218,7 @@ func (s *Store) Put(ctx context.Context, memories []memstore.Memory) error {
 		if err != nil {
 			return fmt.Errorf("put: %w", err)
 		}
+		m.ID = uuid.UUID(id).String() // canonical lower-case form, as the index and Delete report it
 		if m.UserID == "" || m.CubeID == "" || m.CreatedAt.IsZero() {
 			return fmt.Errorf("put: memory %s lacks a user, cube or creation time", m.ID)
 		}

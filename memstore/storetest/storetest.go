@@ -23,6 +23,7 @@ package storetest
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -103,9 +104,11 @@ func RunFactory(t *testing.T, f Factory) {
 		{"ListPaging", s.testListPaging},
 		{"ListExtremeCreatedAt", s.testListExtremeCreatedAt},
 		{"Filters", s.testFilters},
+		{"FilterExpressions", s.testFilterExpressions},
 		{"ExpiryBounds", s.testExpiryBounds},
 		{"ScopeIsolation", s.testScopeIsolation},
 		{"Search", s.testSearch},
+		{"HybridText", s.testHybridText},
 		{"Delete", s.testDelete},
 		{"PutValidation", s.testPutValidation},
 		{"Concurrency", s.testConcurrency},
@@ -393,7 +396,59 @@ func describe(scope memstore.Scope, f memstore.Filter) string {
 	case memstore.OnlyExpired:
 		b.WriteString(" only-expired")
 	}
+	if f.Expr != nil {
+		fmt.Fprintf(&b, " expr=%s", formatExpr(f.Expr))
+	}
 	return b.String()
+}
+
+// formatExpr writes a filter expression for error messages.
+func formatExpr(e *memstore.Expr) string {
+	switch {
+	case e == nil:
+		return "nil"
+	case e.Cond != nil:
+		v := e.Cond.Value
+		if tm, ok := v.(time.Time); ok {
+			v = tm.Format(time.RFC3339Nano)
+		}
+		return fmt.Sprintf("%s %s %q", e.Cond.Field, e.Cond.Op, fmt.Sprint(v))
+	}
+	op, list := " and ", e.And
+	if len(e.Or) > 0 {
+		op, list = " or ", e.Or
+	}
+	parts := make([]string, len(list))
+	for i, c := range list {
+		parts[i] = formatExpr(c)
+	}
+	return "(" + strings.Join(parts, op) + ")"
+}
+
+// mustParseFilter parses a MemOS filter written as JSON.
+func mustParseFilter(t *testing.T, js string) *memstore.Expr {
+	t.Helper()
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(js), &raw); err != nil {
+		t.Fatalf("test filter %s is not JSON: %v", js, err)
+	}
+	e, err := memstore.ParseFilter("filter", raw)
+	if err != nil {
+		t.Fatalf("ParseFilter(%s): %v", js, err)
+	}
+	if e == nil {
+		t.Fatalf("ParseFilter(%s) = nil, want a condition", js)
+	}
+	return e
+}
+
+// jsonFilter writes a filter given as Go values as JSON.
+func jsonFilter(raw map[string]any) string {
+	b, err := json.Marshal(raw)
+	if err != nil {
+		panic(fmt.Sprintf("storetest: encode filter %v: %v", raw, err))
+	}
+	return string(b)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -576,6 +631,9 @@ func checkSearch(t *testing.T, st memstore.Store, q memstore.VectorQuery, m mode
 		if i > 0 && h.Score > hits[i-1].Score {
 			t.Errorf("%s: hits not by descending score: %.7f at %d after %.7f", what, h.Score, i, hits[i-1].Score)
 		}
+		if q.Text == "" && math.Abs(h.Relevance-h.Score) > scoreTolerance {
+			t.Errorf("%s: hit %s has relevance %.7f, want its score %.7f (a query without text ranks by cosine)", what, id, h.Relevance, h.Score)
+		}
 		checkMemory(t, what, h.Memory, want)
 	}
 	if len(hits) > 0 {
@@ -702,8 +760,10 @@ func (s *suite) testRoundTrip(t *testing.T) {
 	}
 	st := s.open(t)
 	batch := make([]memstore.Memory, len(cases))
+	rt := model{}
 	for i, tc := range cases {
 		batch[i] = tc.m.Clone()
+		rt.put(tc.m)
 	}
 	mustPut(t, st, batch...)
 	for _, tc := range cases {
@@ -737,6 +797,21 @@ func (s *suite) testRoundTrip(t *testing.T) {
 				}
 				checkMemory(t, "Search", hits[0].Memory, want)
 			}
+
+			// Every field a filter reads must be kept where the store filters (an index, a payload),
+			// not only in the record Get returns: the memory passes a filter on each of its values.
+			for _, sf := range selfFilters(want) {
+				t.Run("filter on "+sf.field, func(t *testing.T) {
+					scope := memstore.Scope{UserID: want.UserID}
+					f := memstore.Filter{AnyStatus: true, Expiry: memstore.IncludeExpired, Expr: mustParseFilter(t, sf.expr)}
+					page := mustList(t, st, memstore.ListQuery{Scope: scope, Filter: f, Limit: 100})
+					if !slices.Contains(ids(page.Memories), want.ID) {
+						t.Errorf("List with filter %s does not return %s, which has that value", sf.expr, want.ID)
+					}
+					checkList(t, st, scope, f, rt)
+					checkSearch(t, st, memstore.VectorQuery{Scope: scope, Filter: f, Vector: want.Embedding, Limit: 100}, rt)
+				})
+			}
 		})
 	}
 	t.Run("caller's memories are not aliased", func(t *testing.T) {
@@ -756,7 +831,68 @@ func (s *suite) testRoundTrip(t *testing.T) {
 		if len(again) == 1 {
 			checkMemory(t, "Get after the caller changed a returned memory", again[0], cases[0].m)
 		}
+		// Nor what the store filters by: the tags and info it was put with still select it.
+		for _, expr := range []string{`{"tags": "travel"}`, `{"info.city": "Berlin"}`, `{"tags": "mutated"}`, `{"info.city": "mutated"}`} {
+			scope := memstore.Scope{UserID: cases[0].m.UserID}
+			f := memstore.Filter{AnyStatus: true, Expiry: memstore.IncludeExpired, Expr: mustParseFilter(t, expr)}
+			checkList(t, st, scope, f, rt)
+			checkSearch(t, st, memstore.VectorQuery{Scope: scope, Filter: f, Vector: unit(0), Limit: 100}, rt)
+		}
 	})
+}
+
+// selfFilter is a filter on one field that a memory passes.
+type selfFilter struct{ field, expr string }
+
+// selfFilters returns, for every field a filter reads that m has a value in, a filter m passes by
+// that value alone: eq for scalars and each tag and info entry, like for text fields, and a
+// one-microsecond range for times (filter times are read to the microsecond).
+func selfFilters(m memstore.Memory) []selfFilter {
+	var out []selfFilter
+	add := func(field string, cond any) {
+		out = append(out, selfFilter{field, jsonFilter(map[string]any{field: cond})})
+	}
+	for _, f := range []struct{ field, v string }{
+		{"id", m.ID}, {"cube_id", m.CubeID}, {"conversation_id", m.ConversationID}, {"kind", string(m.Kind)},
+		{"memory_type", string(m.MemoryType)}, {"preference_type", string(m.PreferenceType)}, {"status", string(m.Status)},
+		{"polarity", string(m.Polarity)}, {"key", m.Key}, {"topic", m.Topic},
+	} {
+		if f.v != "" {
+			add(f.field, f.v)
+		}
+	}
+	for _, f := range []struct{ field, v string }{{"memory", m.Content}, {"preference", m.Preference}, {"background", m.Background}} {
+		if f.v != "" {
+			add(f.field, map[string]any{"like": f.v})
+		}
+	}
+	for _, tag := range m.Tags {
+		add("tags", tag)
+	}
+	keys := make([]string, 0, len(m.Info))
+	for k := range m.Info {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if v := m.Info[k]; v != "" {
+			add("info."+k, v)
+		}
+	}
+	add("confidence", m.Confidence)
+	within := func(field string, tm time.Time) {
+		if tm.IsZero() {
+			return
+		}
+		from := tm.UTC().Truncate(time.Microsecond)
+		add(field, map[string]any{"gte": from.Format(time.RFC3339Nano), "lt": from.Add(time.Microsecond).Format(time.RFC3339Nano)})
+	}
+	within("created_at", m.CreatedAt)
+	within("updated_at", m.UpdatedAt)
+	if m.ExpiresAt != nil {
+		within("expires_at", *m.ExpiresAt)
+	}
+	return out
 }
 
 func (s *suite) testUpsert(t *testing.T) {
@@ -1118,6 +1254,287 @@ func (s *suite) testFilters(t *testing.T) {
 	}
 }
 
+// exprText is the text of one test memory.
+type exprText struct{ content, preference, background string }
+
+// exprData returns memories of users "fx" (cubes c1, c2, c3) and "fx-2" that differ in every field
+// a filter expression reads: memory and preference types, polarity, tags, info (ISO dates, sources,
+// a Chinese key), key, topic, confidence (some values a float32 cannot hold exactly), creation and
+// update times spread over four weeks (with ties, another time zone and a missing updated_at),
+// expiries around now, statuses, conversations, and English and Chinese text.
+func exprData(now time.Time) []memstore.Memory {
+	g := newGen(17)
+	day := 24 * time.Hour
+	facts := []exprText{
+		{"The user met Alice at the Berlin conference.", "", "Talking about a business trip."},
+		{"The user's daughter plays the violin every evening.", "", ""},
+		{"Project Apollo deadline moved to next Friday.", "", "工作会议"},
+		{"The user runs a marathon in Tokyo this autumn.", "", ""},
+		{"the user is allergic to peanuts.", "", "health check"},
+		{"Weekly sync with the data team is on Mondays.", "", ""},
+		{"用户下周去上海出差。", "", "用户在安排出差。"},
+		{"用户的女儿在学钢琴。", "", ""},
+		{"用户每天早上喝一杯咖啡。", "", ""},
+		{"用户在北京工作了五年。", "", "职业背景"},
+	}
+	prefs := []exprText{
+		{"用户说：我喜欢喝绿茶，不喜欢咖啡。", "喜欢喝绿茶", ""},
+		{"The user said they love old jazz records.", "likes jazz records", "music chat"},
+		{"The user avoids spicy food.", "dislikes spicy food", ""},
+		{"The user asked for a quieter office.", "wants a quieter office", "工作环境"},
+		{"用户周末常去爬山。", "喜欢周末去爬山", ""},
+		{"The user always books window seats.", "prefers window seats on flights", "出差"},
+	}
+	topics := []string{"drink", "music", "food", "office", "outdoor", "travel"}
+	keys := []string{"Berlin conference", "violin", "", "Apollo", "咖啡", "Tokyo marathon"}
+	tags := [][]string{{"work", "travel"}, {"family", "music"}, {"work", "deadline"}, nil, {"homework", "family"}, {"健康", "food"}, {"音乐", "travel", "work"}}
+	infos := []map[string]string{
+		{"date": "2025-05-28", "source": "chat"},
+		{"date": "2025-06-03T09:00:00Z", "source": "feedback", "app": "notes"},
+		{"source": "import"},
+		nil,
+		{"date": "2025-06-15", "source": "chat", "app": "calendar"},
+		{"date": "2024-12-31", "来源": "对话"},
+	}
+	confidences := []float64{0.3, 0.5, 0.7, 0.9, 1, 0.25, 0.875, 0.65}
+	factTypes := []memstore.MemoryType{memstore.LongTermMemory, memstore.UserMemory, memstore.LongTermMemory, memstore.WorkingMemory}
+	polarities := []memstore.Polarity{memstore.Like, memstore.Dislike, memstore.Want}
+	shanghai := time.FixedZone("UTC+8", 8*3600)
+	var all []memstore.Memory
+	for i := range 48 {
+		user := "fx"
+		if i >= 40 {
+			user = "fx-2"
+		}
+		kind := memstore.KindFact
+		if i%3 == 2 {
+			kind = memstore.KindPreference
+		}
+		created := base.Add(time.Duration(i) * 13 * time.Hour)
+		if i%8 == 7 {
+			created = base.Add(time.Duration(i-1) * 13 * time.Hour) // the same time as the one before
+		}
+		if i%12 == 10 {
+			created = created.In(shanghai)
+		}
+		m := g.memory(user, []string{"c1", "c2", "c3"}[(i/3)%3], kind, created)
+		if kind == memstore.KindFact {
+			tx := facts[i%len(facts)]
+			m.Content, m.Background = tx.content, tx.background
+			m.MemoryType = factTypes[i%len(factTypes)]
+		} else {
+			tx := prefs[(i/3)%len(prefs)]
+			m.Content, m.Preference, m.Background = tx.content, tx.preference, tx.background
+			m.Topic = topics[(i/3)%len(topics)]
+			m.Polarity = polarities[(i/3)%len(polarities)]
+			if i%4 == 1 {
+				m.PreferenceType = memstore.ImplicitPreference
+			}
+		}
+		m.Key = keys[i%len(keys)]
+		m.Tags = slices.Clone(tags[i%len(tags)])
+		if info := infos[i%len(infos)]; info != nil {
+			m.Info = make(map[string]string, len(info))
+			for k, v := range info {
+				m.Info[k] = v
+			}
+		}
+		m.Confidence = confidences[i%len(confidences)]
+		m.UpdatedAt = created.Add(time.Duration(i%5)*day + time.Duration(i)*time.Minute)
+		if i%10 == 9 {
+			m.UpdatedAt = time.Time{}
+		}
+		switch {
+		case i%11 == 3:
+			m.Status = memstore.StatusArchived
+		case i%13 == 6:
+			m.Status = memstore.StatusDeleted
+		}
+		m.ConversationID = []string{"", "conv-a", "conv-b", "conv-a"}[i%4]
+		switch i % 9 {
+		case 1:
+			m.ExpiresAt = ptr(now.Add(-2 * time.Hour))
+		case 4:
+			m.ExpiresAt = ptr(now)
+		case 6:
+			m.ExpiresAt = ptr(now.Add(2 * day))
+		case 8:
+			m.ExpiresAt = ptr(now.Add(time.Nanosecond))
+		}
+		all = append(all, m)
+	}
+	return all
+}
+
+// exprCase is a filter expression of the FilterExpressions test. Unless every is set, the test data
+// must hold memories of user fx that pass it and memories that do not.
+type exprCase struct {
+	name, expr string
+	every      bool
+}
+
+func exprCases(data []memstore.Memory) []exprCase {
+	at := func(i int) string { return data[i].CreatedAt.UTC().Format(time.RFC3339) }
+	return []exprCase{
+		{name: "memory_type eq", expr: `{"memory_type": "UserMemory"}`},
+		{name: "memory_type in", expr: `{"memory_type": {"in": ["LongTermMemory", "WorkingMemory"]}}`},
+		{name: "kind and polarity (bare object)", expr: `{"kind": "preference", "polarity": "like"}`},
+		{name: "polarity in", expr: `{"polarity": {"in": ["dislike", "want"]}}`},
+		{name: "preference_type", expr: `{"preference_type": "implicit_preference"}`},
+		{name: "status in with conversation", expr: `{"status": {"in": ["archived", "deleted"]}, "conversation_id": "conv-a"}`},
+		{name: "aliases session_id and mem_cube_id", expr: `{"session_id": "conv-b", "mem_cube_id": "c2"}`},
+		{name: "id in", expr: jsonFilter(map[string]any{"id": map[string]any{"in": []any{data[0].ID, data[5].ID, data[17].ID, data[44].ID}}})},
+		{name: "memory_id alias", expr: jsonFilter(map[string]any{"memory_id": data[7].ID})},
+		{name: "cube_id gt", expr: `{"cube_id": {"gt": "c1"}}`},
+		{name: "tags eq", expr: `{"tags": "work"}`},
+		{name: "tags contains", expr: `{"tags": {"contains": "work"}}`},
+		{name: "tags in with Chinese", expr: `{"tags": {"in": ["音乐", "deadline"]}}`},
+		{name: "tags like", expr: `{"tags": {"like": "%FAM%"}}`},
+		{name: "info.source eq", expr: `{"info.source": "chat"}`},
+		{name: "info.date ISO range", expr: `{"info.date": {"gte": "2025-06-01", "lt": "2025-06-30"}}`},
+		{name: "info.date lte leaves out missing dates", expr: `{"info.date": {"lte": "2025-05-31"}}`},
+		{name: "info.date gt a date-time string", expr: `{"info.date": {"gt": "2025-06-03"}}`},
+		{name: "info.app in", expr: `{"info.app": {"in": ["notes", "calendar"]}}`},
+		{name: "info Chinese key", expr: `{"info.来源": "对话"}`},
+		{name: "key like", expr: `{"key": {"like": "berlin"}}`},
+		{name: "key contains Chinese", expr: `{"key": {"contains": "咖啡"}}`},
+		{name: "topic in", expr: `{"topic": {"in": ["music", "drink"]}}`},
+		{name: "confidence gte 0.7", expr: `{"confidence": {"gte": 0.7}}`},
+		{name: "confidence eq 0.9", expr: `{"confidence": 0.9}`},
+		{name: "confidence gt 0.3 lt 0.9", expr: `{"confidence": {"gt": 0.3, "lt": 0.9}}`},
+		{name: "confidence lte 0.3", expr: `{"confidence": {"lte": 0.3}}`},
+		{name: "confidence as a string", expr: `{"confidence": {"gte": "0.875"}}`},
+		{name: "created_at range", expr: `{"created_at": {"gte": "2025-06-05", "lt": "2025-06-12T12:00:00Z"}}`},
+		{name: "created_at gt, MemOS time format", expr: `{"created_at": {"gt": "2025-06-20 00:00:00"}}`},
+		{name: "created_at eq (a tie)", expr: jsonFilter(map[string]any{"created_at": at(14)})},
+		{name: "created_at lte in another zone", expr: `{"created_at": {"lte": "2025-06-08T06:30:00+08:00"}}`},
+		{name: "updated_at lt leaves out missing", expr: `{"updated_at": {"lt": "2025-06-10"}}`},
+		{name: "updated_at gte", expr: `{"updated_at": {"gte": "2025-06-18T00:00:00Z"}}`},
+		{name: "expires_at gt now", expr: `{"expires_at": {"gt": "2025-07-01T08:30:00Z"}}`},
+		{name: "expires_at lte", expr: `{"expires_at": {"lte": "2030-01-01"}}`},
+		{name: "memory like", expr: `{"memory": {"like": "%USER%"}}`},
+		{name: "memory like Chinese", expr: `{"memory": {"like": "咖啡"}}`},
+		{name: "memory contains is case-sensitive", expr: `{"memory": {"contains": "The user"}}`},
+		{name: "memory like everything", expr: `{"memory": {"like": "%"}}`, every: true},
+		{name: "preference like", expr: `{"preference": {"like": "%JAZZ%"}}`},
+		{name: "preference like Chinese", expr: `{"preference": {"like": "喜欢"}}`},
+		{name: "background contains Chinese", expr: `{"background": {"contains": "出差"}}`},
+		{name: "or of tags and info", expr: `{"or": [{"tags": "family"}, {"info.source": "feedback"}]}`},
+		{name: "and of or, time and number", expr: `{"and": [{"or": [{"memory_type": "UserMemory"}, {"kind": "preference"}]}, {"created_at": {"lt": "2025-06-15"}}, {"confidence": {"gte": 0.5}}]}`},
+		{name: "or mixing text and indexed fields", expr: `{"or": [{"and": [{"tags": {"contains": "work"}}, {"memory": {"like": "deadline"}}]}, {"preference": {"like": "茶"}}, {"key": "violin"}]}`},
+		{name: "and with text inside or", expr: `{"and": [{"kind": "fact"}, {"or": [{"memory": {"like": "用户"}}, {"background": {"like": "TRIP"}}]}, {"info.source": {"in": ["chat", "import"]}}]}`},
+		{name: "nested three levels", expr: `{"or": [{"and": [{"or": [{"tags": "travel"}, {"tags": "food"}]}, {"confidence": {"lt": 0.9}}]}, {"and": [{"topic": "office"}, {"polarity": "want"}]}]}`},
+		{name: "and on one field", expr: `{"and": [{"created_at": {"gte": "2025-06-03"}}, {"created_at": {"lt": "2025-06-20"}}, {"updated_at": {"gt": "2025-06-04"}}]}`},
+	}
+}
+
+// checkPages walks every page of a listing with each page size and compares the pages and totals
+// with the model.
+func checkPages(t *testing.T, st memstore.Store, scope memstore.Scope, f memstore.Filter, m model, sizes ...int) {
+	t.Helper()
+	want := ids(m.expect(scope, f))
+	what := "List(" + describe(scope, f) + ")"
+	for _, size := range sizes {
+		var walked []string
+		for off := 0; ; off += size {
+			p := mustList(t, st, memstore.ListQuery{Scope: scope, Filter: f, Offset: off, Limit: size})
+			if p.Total != len(want) {
+				t.Errorf("%s, page size %d, offset %d: Total = %d, want %d", what, size, off, p.Total, len(want))
+			}
+			if wantPage := want[min(off, len(want)):min(off+size, len(want))]; !slices.Equal(ids(p.Memories), wantPage) {
+				t.Errorf("%s, page size %d, offset %d: got %v, want %v", what, size, off, ids(p.Memories), wantPage)
+			}
+			walked = append(walked, ids(p.Memories)...)
+			if off >= len(want) {
+				break
+			}
+		}
+		if !slices.Equal(walked, want) {
+			t.Errorf("%s, page size %d: walking every page gave\n\t%v\nwant each memory once, newest first:\n\t%v", what, size, walked, want)
+		}
+	}
+}
+
+func (s *suite) testFilterExpressions(t *testing.T) {
+	now := base.Add(30 * 24 * time.Hour)
+	data := exprData(now)
+	m := newModel(data...)
+	st := s.open(t)
+	mustPut(t, st, data...)
+	cases := exprCases(data)
+	scopes := []memstore.Scope{
+		{UserID: "fx"},
+		{UserID: "fx", CubeIDs: []string{"c1"}},
+		{UserID: "fx", CubeIDs: []string{"c3", "c2"}},
+		{UserID: "fx-2"},
+		{UserID: "nobody"},
+	}
+	everything := memstore.Filter{AnyStatus: true, Expiry: memstore.IncludeExpired}
+	// Every matching memory, by one query; the best three, by another.
+	searches := []struct {
+		vec   []float32
+		limit int
+	}{{unit(2), 1000}, {vecOf(1, -1, 0.5, 0, 2, 0, -0.25, 1), 3}}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := mustParseFilter(t, tc.expr)
+			filters := []memstore.Filter{
+				{Now: now, Expr: e},
+				{AnyStatus: true, Expiry: memstore.IncludeExpired, Expr: e},
+				{Kind: memstore.KindFact, Statuses: []memstore.Status{memstore.StatusActivated, memstore.StatusArchived}, Now: now, Expr: e},
+				{Kind: memstore.KindPreference, AnyStatus: true, Now: now, Expr: e},
+				{AnyStatus: true, Expiry: memstore.OnlyExpired, Now: now, Expr: e},
+				{ConversationID: "conv-a", Expiry: memstore.IncludeExpired, Expr: e},
+			}
+			n, of := len(m.expect(scopes[0], filters[1])), len(m.expect(scopes[0], everything))
+			if n == 0 || (n == of) != tc.every {
+				t.Fatalf("test data error: %d of user fx's %d memories pass %s", n, of, tc.expr)
+			}
+			for _, f := range filters {
+				for _, sc := range scopes {
+					checkList(t, st, sc, f, m)
+					for _, q := range searches {
+						checkSearch(t, st, memstore.VectorQuery{Scope: sc, Filter: f, Vector: q.vec, Limit: q.limit}, m)
+					}
+				}
+			}
+			for _, f := range filters[:2] {
+				checkPages(t, st, scopes[0], f, m, 1, 4, 9)
+			}
+			t.Run("DeleteWhere", func(t *testing.T) {
+				st := s.open(t)
+				mustPut(t, st, data...)
+				rest := newModel(data...)
+				steps := []struct {
+					scope memstore.Scope
+					f     memstore.Filter
+				}{
+					{scopes[3], filters[1]},
+					{scopes[1], filters[0]},
+					{scopes[0], filters[4]},
+					{scopes[0], filters[1]},
+				}
+				for _, step := range steps {
+					want := ids(rest.expect(step.scope, step.f))
+					got, err := st.DeleteWhere(t.Context(), step.scope, step.f)
+					if err != nil {
+						t.Fatalf("DeleteWhere(%s): %v", describe(step.scope, step.f), err)
+					}
+					if !sameSet(got, want) {
+						t.Fatalf("DeleteWhere(%s) removed\n\t%v\nwant\n\t%v", describe(step.scope, step.f), got, want)
+					}
+					rest.delete(want...)
+					checkList(t, st, step.scope, step.f, rest)
+					for _, u := range []string{"fx", "fx-2"} {
+						checkList(t, st, memstore.Scope{UserID: u}, everything, rest)
+					}
+				}
+				checkModel(t, st, rest, now, "fx", "fx-2")
+			})
+		})
+	}
+}
+
 func (s *suite) testExpiryBounds(t *testing.T) {
 	now := base
 	cases := []struct {
@@ -1301,6 +1718,147 @@ func (s *suite) testSearch(t *testing.T) {
 			}
 		}
 	})
+}
+
+// checkHybrid runs a query with text and checks what any fusion of vector and lexical rankings must
+// give: Limit hits, or every matching memory when fewer match; each inside the query, none twice;
+// scores equal to the cosine similarity with the query vector; and the memories in must among them.
+// Which fused order is not checked, as backends may fuse differently; only that the hits come in the
+// order of the Relevance they report.
+func checkHybrid(t *testing.T, st memstore.Store, q memstore.VectorQuery, m model, must ...string) []memstore.Hit {
+	t.Helper()
+	hits := mustSearch(t, st, q)
+	what := fmt.Sprintf("Search(%s, text %q, limit %d)", describe(q.Scope, q.Filter), q.Text, q.Limit)
+	cands := m.expect(q.Scope, q.Filter)
+	if want := min(max(q.Limit, 0), len(cands)); len(hits) != want {
+		t.Errorf("%s: %d hits, want %d (of %d matching memories)", what, len(hits), want, len(cands))
+	}
+	seen := map[string]bool{}
+	for i, h := range hits {
+		id := strings.ToLower(h.Memory.ID)
+		want, ok := m[id]
+		switch {
+		case !ok:
+			t.Errorf("%s: hit %d is %s, which the store should not hold", what, i, h.Memory.ID)
+			continue
+		case !inScope(q.Scope, &want) || !q.Filter.Match(&want):
+			t.Errorf("%s: hit %d is %s (user %q, cube %q, status %s, tags %q, text %q), outside the query",
+				what, i, id, want.UserID, want.CubeID, want.Status, want.Tags, want.Content)
+		case seen[id]:
+			t.Errorf("%s: %s is returned twice", what, id)
+		}
+		seen[id] = true
+		if cos := memstore.Cosine(q.Vector, want.Embedding); math.Abs(h.Score-cos) > scoreTolerance {
+			t.Errorf("%s: hit %s scores %.7f, its cosine similarity is %.7f", what, id, h.Score, cos)
+		}
+		// Hits come back by the fused ranking, which Relevance reports, in [0, 1].
+		if !(h.Relevance >= 0 && h.Relevance <= 1) {
+			t.Errorf("%s: hit %s has relevance %v, want one in [0, 1]", what, id, h.Relevance)
+		}
+		if i > 0 && h.Relevance > hits[i-1].Relevance {
+			t.Errorf("%s: hits not by descending relevance: %.7f at %d after %.7f", what, h.Relevance, i, hits[i-1].Relevance)
+		}
+		checkMemory(t, what, h.Memory, want)
+	}
+	for _, id := range must {
+		if !seen[strings.ToLower(id)] {
+			mem := m[strings.ToLower(id)]
+			t.Errorf("%s: %s (%q, similarity %.3f) is not among the hits %v, though it holds a rare word of the text",
+				what, id, mem.Text(), memstore.Cosine(q.Vector, mem.Embedding), hitIDs(hits))
+		}
+	}
+	return hits
+}
+
+func (s *suite) testHybridText(t *testing.T) {
+	g := newGen(18)
+	now := base.Add(24 * time.Hour)
+	var data []memstore.Memory
+	// Thirty memories whose vectors are all close to the query's and whose words are common ones.
+	for i := range 30 {
+		mem := g.memory("hy", []string{"h1", "h2"}[i%2], []memstore.Kind{memstore.KindFact, memstore.KindPreference}[i%3/2], base.Add(time.Duration(i)*time.Minute))
+		v := scale(g.vec(), 0.05)
+		v[0] += 1
+		mem.Embedding = v
+		mem.Content = fmt.Sprintf("Weekly routine note %d: the user walks, reads and cooks dinner.", i)
+		if mem.Kind == memstore.KindPreference {
+			mem.Preference = fmt.Sprintf("likes a calm weekly routine %d", i)
+		}
+		mem.Tags = []string{"routine", []string{"public", "private"}[i%2]}
+		data = append(data, mem)
+	}
+	// Memories that alone hold a rare word, with vectors orthogonal (or opposite) to the query's.
+	lexical := func(user, cube string, kind memstore.Kind, vec []float32, text string, tags ...string) memstore.Memory {
+		mem := g.memory(user, cube, kind, base.Add(-time.Duration(g.n)*time.Minute))
+		mem.Embedding, mem.Content, mem.Tags = vec, text, tags
+		if kind == memstore.KindPreference {
+			mem.Preference = text
+		}
+		return mem
+	}
+	axolotl := lexical("hy", "h1", memstore.KindFact, unit(1), "The user keeps a pet axolotl named Mochi.", "public", "pets")
+	guzheng := lexical("hy", "h2", memstore.KindFact, vecOf(0, 0, 3), "用户收藏了一把古筝。", "public")
+	zeppelin := lexical("hy", "h2", memstore.KindPreference, scale(unit(0), -2), "wants to ride a zeppelin", "private")
+	// The same rare words where the query must not reach them.
+	other := lexical("hy-other", "h1", memstore.KindFact, unit(0), "Another user's axolotl.", "public")
+	thirdCube := lexical("hy", "h3", memstore.KindFact, unit(1), "An axolotl in the third cube.", "public")
+	archived := lexical("hy", "h1", memstore.KindFact, unit(3), "The user used to keep an axolotl.", "public")
+	archived.Status = memstore.StatusArchived
+	expired := lexical("hy", "h2", memstore.KindFact, unit(4), "A borrowed axolotl, given back.", "public")
+	expired.ExpiresAt = ptr(now.Add(-time.Hour))
+	privateOne := lexical("hy", "h1", memstore.KindFact, unit(5), "A private note about an axolotl.", "private")
+	data = append(data, axolotl, guzheng, zeppelin, other, thirdCube, archived, expired, privateOne)
+	st := s.open(t)
+	mustPut(t, st, data...)
+	m := newModel(data...)
+
+	user := memstore.Scope{UserID: "hy"}
+	active := memstore.Filter{Now: now}
+	public := memstore.Filter{Now: now, Expr: mustParseFilter(t, `{"tags": "public"}`)}
+	mentions := memstore.Filter{Now: now, AnyStatus: true, Expr: mustParseFilter(t, `{"memory": {"like": "AXOLOTL"}}`)}
+	cases := []struct {
+		name  string
+		scope memstore.Scope
+		f     memstore.Filter
+		vec   []float32
+		text  string
+		limit int
+		must  []string
+	}{
+		{"rare English word, orthogonal vector", user, active, unit(0), "axolotl", 5, []string{axolotl.ID}},
+		{"rare word among common ones, wide limit", user, active, unit(0), "the weekly axolotl routine", 20, []string{axolotl.ID}},
+		{"rare Chinese word", user, active, unit(0), "古筝", 5, []string{guzheng.ID}},
+		{"rare word, opposite vector", user, active, unit(0), "zeppelin", 5, []string{zeppelin.ID}},
+		{"two rare words", user, active, unit(0), "axolotl 古筝", 6, []string{axolotl.ID, guzheng.ID}},
+		{"one cube", memstore.Scope{UserID: "hy", CubeIDs: []string{"h1"}}, active, unit(0), "axolotl", 5, []string{axolotl.ID}},
+		{"cube without the match", memstore.Scope{UserID: "hy", CubeIDs: []string{"h2"}}, active, unit(0), "axolotl", 5, nil},
+		{"kind filter leaves the match out", user, memstore.Filter{Kind: memstore.KindPreference, Now: now}, unit(0), "axolotl", 5, nil},
+		{"preferences", user, memstore.Filter{Kind: memstore.KindPreference, Now: now}, unit(0), "zeppelin", 3, []string{zeppelin.ID}},
+		{"expr on tags", user, public, unit(0), "axolotl", 5, []string{axolotl.ID}},
+		{"expr on tags leaves the match out", user, memstore.Filter{Now: now, Expr: mustParseFilter(t, `{"tags": "private"}`)}, unit(0), "axolotl", 5, []string{privateOne.ID}},
+		{"expr on the text", user, mentions, unit(0), "axolotl", 10, []string{axolotl.ID, archived.ID, privateOne.ID}},
+		{"expr on the text, limit 1", user, mentions, unit(0), "axolotl", 1, nil},
+		{"archived", user, memstore.Filter{Statuses: []memstore.Status{memstore.StatusArchived}, Now: now}, unit(0), "axolotl", 5, []string{archived.ID}},
+		{"expired included", user, memstore.Filter{Expiry: memstore.IncludeExpired}, unit(0), "borrowed axolotl", 5, []string{expired.ID}},
+		{"other user", memstore.Scope{UserID: "hy-other"}, active, unit(0), "axolotl", 5, []string{other.ID}},
+		{"third cube", memstore.Scope{UserID: "hy", CubeIDs: []string{"h3"}}, active, unit(2), "axolotl", 5, []string{thirdCube.ID}},
+		{"user with no memories", memstore.Scope{UserID: "nobody"}, active, unit(0), "axolotl", 5, nil},
+		{"limit 1", user, active, unit(0), "axolotl", 1, nil},
+		{"limit 0", user, active, unit(0), "axolotl", 0, nil},
+		{"limit above the matches", user, memstore.Filter{AnyStatus: true, Expiry: memstore.IncludeExpired}, unit(0), "axolotl", 1000, nil},
+		{"words no memory holds", user, active, unit(0), "qwzx vbnm", 5, nil},
+		{"punctuation only", user, active, vecOf(1, 1), "?!", 5, nil},
+		{"random vector", user, active, g.vec(), "routine axolotl 古筝 zeppelin", 8, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			q := memstore.VectorQuery{Scope: tc.scope, Filter: tc.f, Vector: tc.vec, Text: tc.text, Limit: tc.limit}
+			checkHybrid(t, st, q, m, tc.must...)
+			// Without the text the same query ranks by score alone.
+			q.Text = ""
+			checkSearch(t, st, q, m)
+		})
+	}
 }
 
 func (s *suite) testDelete(t *testing.T) {
