@@ -28,6 +28,16 @@ type Store interface {
 	Close() error
 }
 
+// Scanner walks every memory of a store, of every user and status, in id order with embeddings:
+// what export and migration read. Both backends implement it.
+type Scanner interface {
+	// Scan returns up to limit memories whose id sorts after after ("" starts at the first), in
+	// ascending order of id (the UUID's bytes, which is also the order of its canonical text).
+	Scan(ctx context.Context, after string, limit int) ([]Memory, error)
+	// Total returns how many memories the store holds.
+	Total(ctx context.Context) (int, error)
+}
+
 // Scope selects one user's memories, optionally only some of their cubes.
 type Scope struct {
 	UserID string

@@ -192,7 +192,7 @@ func randomUnit(rng *rand.Rand) []float32 {
 			sum += float64(v[i]) * float64(v[i])
 		}
 		if sum > 1e-3 {
-			return normalize(v)
+			return memstore.Normalize(v)
 		}
 	}
 }
@@ -1212,7 +1212,7 @@ func TestSearchWithTextFindsLexicalOnlyMatches(t *testing.T) {
 					v[j] *= 0.1
 				}
 				v[0] += 1
-				x.putRef(ref, textEntry(i, fmt.Sprintf("note %d about the garden and the weather", i), normalize(v)))
+				x.putRef(ref, textEntry(i, fmt.Sprintf("note %d about the garden and the weather", i), memstore.Normalize(v)))
 			}
 			x.putRef(ref, tc.target)
 			q := unitVec(0)

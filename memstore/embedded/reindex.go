@@ -128,7 +128,7 @@ func Reindex(ctx context.Context, dir string, target memstore.EmbedderIdentity, 
 				if len(vecs[i]) != target.Dim {
 					return fmt.Errorf("the embedder returned vectors of %d and %d dimensions", target.Dim, len(vecs[i]))
 				}
-				batch[i].Embedding = normalize(vecs[i])
+				batch[i].Embedding = memstore.Normalize(vecs[i])
 				rec, err := encodeRecord(&batch[i])
 				if err != nil {
 					return err

@@ -3,6 +3,7 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -130,6 +131,9 @@ func (s *Store) bootstrap() error {
 				return nil
 			}
 		}
+		if s.identity.Name == memstore.AnyEmbedder.Name {
+			return nil // nothing to record: a store opened only to be read
+		}
 		return writeIdentity(meta, s.identity)
 	})
 }
@@ -228,7 +232,7 @@ func (s *Store) Put(ctx context.Context, memories []memstore.Memory) error {
 		if len(m.Embedding) != len(memories[0].Embedding) {
 			return fmt.Errorf("put: memories of one batch have embeddings of %d and %d dimensions", len(memories[0].Embedding), len(m.Embedding))
 		}
-		m.Embedding = normalize(m.Embedding)
+		m.Embedding = memstore.Normalize(m.Embedding)
 		record, err := encodeRecord(&m)
 		if err != nil {
 			return fmt.Errorf("put: %w", err)
@@ -244,6 +248,9 @@ func (s *Store) Put(ctx context.Context, memories []memstore.Memory) error {
 	defer s.writeMu.Unlock()
 	// Only writers change the dimension, and writers are serialised, so it cannot change below.
 	identity := s.Identity()
+	if identity.Name == memstore.AnyEmbedder.Name {
+		return fmt.Errorf("put: the store at %s was opened without an embedder, so it cannot take vectors", s.path)
+	}
 	if identity.Dim != 0 && dim != identity.Dim {
 		return s.dimMismatch("the embedding to store", dim)
 	}
@@ -332,7 +339,7 @@ func (s *Store) load(ctx context.Context, keys [][16]byte) ([]memstore.Memory, e
 
 // Search implements memstore.Store.
 func (s *Store) Search(ctx context.Context, q memstore.VectorQuery) ([]memstore.Hit, error) {
-	vec := normalize(q.Vector)
+	vec := memstore.Normalize(q.Vector)
 	// A filter on text fields is checked on loaded records, so rank every candidate and load them
 	// best first until enough pass.
 	limit := q.Limit
@@ -487,19 +494,44 @@ func (s *Store) deleteKeys(ctx context.Context, keys [][16]byte) ([]string, erro
 	return ids, nil
 }
 
-// normalize returns v scaled to unit length (a copy; zero vectors stay zero).
-func normalize(v []float32) []float32 {
-	var sum float64
-	for _, x := range v {
-		sum += float64(x) * float64(x)
+var _ memstore.Scanner = (*Store)(nil)
+
+// Scan implements memstore.Scanner.
+func (s *Store) Scan(ctx context.Context, after string, limit int) ([]memstore.Memory, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	out := make([]float32, len(v))
-	if sum == 0 {
-		return out
+	var start []byte
+	if after != "" {
+		k, err := parseID(after)
+		if err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		start = k[:]
 	}
-	inv := 1 / math.Sqrt(sum)
-	for i, x := range v {
-		out[i] = float32(float64(x) * inv)
+	var out []memstore.Memory
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketMemories).Cursor()
+		k, v := c.First()
+		if start != nil {
+			if k, v = c.Seek(start); k != nil && bytes.Equal(k, start) {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil && len(out) < limit; k, v = c.Next() {
+			m, err := decodeRecord(v)
+			if err != nil {
+				return fmt.Errorf("record %x: %w", k, err)
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scan memories: %w", err)
 	}
-	return out
+	return out, nil
 }
+
+// Total implements memstore.Scanner.
+func (s *Store) Total(ctx context.Context) (int, error) { return s.Count(), ctx.Err() }

@@ -114,6 +114,9 @@ func RunFactory(t *testing.T, f Factory) {
 		{"Concurrency", s.testConcurrency},
 		{"UseAfterClose", s.testUseAfterClose},
 		{"IdentityPerLocation", s.testIdentityPerLocation},
+		{"Messages", s.testMessages},
+		{"Tasks", s.testTasks},
+		{"Scan", s.testScan},
 	}
 	if f.Reopenable {
 		tests = append(tests, namedTest{"Persistence", s.testPersistence}, namedTest{"EmbedderGuard", s.testEmbedderGuard})
