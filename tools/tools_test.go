@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,8 @@ import (
 	"github.com/memos-mcp/memos-mcp/memstore"
 	"github.com/memos-mcp/memos-mcp/memstore/builtin"
 	"github.com/memos-mcp/memos-mcp/memstore/embedded"
+	"github.com/memos-mcp/memos-mcp/memstore/qdrant"
+	"github.com/memos-mcp/memos-mcp/memstore/qdrant/qdranttest"
 	"github.com/memos-mcp/memos-mcp/tools"
 )
 
@@ -24,7 +27,38 @@ var update = flag.Bool("update", false, "rewrite the golden tool schemas in test
 
 type harness struct {
 	client *client.Client
-	store  *embedded.Store
+	store  memstore.Scanner // to count what calls wrote
+}
+
+// testStore is the backend the tool tests run on: embedded, or with MEMOS_TEST_STORE=qdrant the
+// Qdrant backend against the in-process Qdrant double (through the real go-client over gRPC).
+type testStore interface {
+	memstore.Store
+	memstore.MessageLog
+	memstore.TaskQueue
+	memstore.Scanner
+}
+
+func openTestStore(t *testing.T, id memstore.EmbedderIdentity) testStore {
+	t.Helper()
+	switch backend := os.Getenv("MEMOS_TEST_STORE"); backend {
+	case "", "embedded":
+		store, err := embedded.Open(t.TempDir(), id, embedded.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store
+	case "qdrant":
+		srv := qdranttest.Start(t)
+		store, err := qdrant.Open(t.Context(), qdrant.Config{URL: fmt.Sprintf("%s:%d", srv.Host(), srv.Port())}, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store
+	default:
+		t.Fatalf("MEMOS_TEST_STORE=%q: use embedded or qdrant", backend)
+		return nil
+	}
 }
 
 // newHarness serves the tools over a fresh store to an in-process MCP client, with output schema
@@ -35,10 +69,7 @@ func newHarness(t *testing.T) harness { return newHarnessWith(t, nil) }
 func newHarnessWith(t *testing.T, llm memstore.LLM) harness {
 	t.Helper()
 	emb := builtin.Embedder{}
-	store, err := embedded.Open(t.TempDir(), emb.Identity(), embedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := openTestStore(t, emb.Identity())
 	core, err := memstore.New(memstore.Config{Store: store, Messages: store, Tasks: store, TaskPoll: 5 * time.Millisecond,
 		Embedder: emb, Rules: builtin.Rules{}, LLM: llm})
 	if err != nil {
@@ -248,7 +279,7 @@ func TestBadInputIsAToolErrorNamingTheField(t *testing.T) {
 		})
 	}
 	// Only the two accepted adds wrote anything.
-	if n := h.store.Count(); n != 4 {
+	if n, err := h.store.Total(context.Background()); err != nil || n != 4 {
 		t.Fatalf("the store holds %d memories; rejected calls must write nothing", n)
 	}
 }
