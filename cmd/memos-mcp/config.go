@@ -15,6 +15,7 @@ import (
 
 	"github.com/memos-mcp/memos-mcp/memstore"
 	"github.com/memos-mcp/memos-mcp/memstore/ollama"
+	"github.com/memos-mcp/memos-mcp/memstore/qdrant"
 )
 
 // config is everything the server is told at start-up, from flags and environment variables.
@@ -41,6 +42,17 @@ type config struct {
 	QueueLimit int
 
 	ConflictSimilarity float64
+
+	Store            string // embedded | qdrant
+	QdrantURL        string
+	QdrantAPIKey     string
+	QdrantCollection string
+	QdrantTimeout    time.Duration
+
+	// migrate only: the store to copy from and the one to copy to (embedded | qdrant)
+	MigrateFrom, MigrateTo string
+	// export only: where to write ("-" is stdout); import only: what to read ("-" is stdin)
+	ExportOut, ImportIn string
 
 	// eval only
 	EvalDataset  string
@@ -114,6 +126,11 @@ func parseConfig(command string, args []string, getenv func(string) string, usag
 		QueueLimit:      memstore.DefaultQueueLimit,
 
 		ConflictSimilarity: memstore.DefaultConflictSimilarity,
+
+		Store:            "embedded",
+		QdrantURL:        "127.0.0.1:6334",
+		QdrantCollection: qdrant.DefaultCollection,
+		QdrantTimeout:    30 * time.Second,
 	}
 	if h := getenv("OLLAMA_HOST"); h != "" {
 		cfg.OllamaURL = h // Ollama's own variable, honoured; MEMOS_OLLAMA_URL and the flag win over it
@@ -139,6 +156,24 @@ func parseConfig(command string, args []string, getenv func(string) string, usag
 	fs.int(&cfg.QueueLimit, "queue-limit", "MEMOS_QUEUE_LIMIT", "most background tasks that may wait; beyond it async calls are refused")
 	fs.float(&cfg.ConflictSimilarity, "conflict-similarity", "MEMOS_CONFLICT_SIMILARITY",
 		"cosine from which a new memory is checked against an existing one for a conflict (with an LLM)")
+	fs.string(&cfg.Store, "store", "MEMOS_STORE", "where memories live: embedded (a file in --data-dir, the default) or qdrant (--qdrant-url)")
+	fs.string(&cfg.QdrantURL, "qdrant-url", "MEMOS_QDRANT_URL", "Qdrant's gRPC endpoint: host:port (usually port 6334), or https://host:port for TLS")
+	fs.string(&cfg.QdrantAPIKey, "qdrant-api-key", "MEMOS_QDRANT_API_KEY", "Qdrant API key (QDRANT_API_KEY is honoured too)")
+	fs.string(&cfg.QdrantCollection, "qdrant-collection", "MEMOS_QDRANT_COLLECTION", "Qdrant collection of the memories (three more are made beside it: _meta, _messages, _tasks)")
+	fs.duration(&cfg.QdrantTimeout, "qdrant-timeout", "MEMOS_QDRANT_TIMEOUT", "longest one Qdrant call may take")
+	if k := getenv("QDRANT_API_KEY"); k != "" {
+		cfg.QdrantAPIKey = k // Qdrant's own variable, honoured; MEMOS_QDRANT_API_KEY and the flag win over it
+	}
+	switch command {
+	case "migrate":
+		fs.string(&cfg.MigrateFrom, "from", "MEMOS_MIGRATE_FROM", "the store to copy from: embedded or qdrant")
+		fs.string(&cfg.MigrateTo, "to", "MEMOS_MIGRATE_TO", "the store to copy to: embedded or qdrant")
+	case "export":
+		cfg.ExportOut = "-"
+		fs.string(&cfg.ExportOut, "out", "MEMOS_EXPORT_OUT", "file to write the export to (- is standard output)")
+	case "import":
+		fs.string(&cfg.ImportIn, "in", "MEMOS_IMPORT_IN", "export file to read (- is standard input)")
+	}
 	if command == "eval" {
 		cfg.EvalDataset = "testdata/eval/dataset.json"
 		fs.string(&cfg.EvalDataset, "dataset", "MEMOS_EVAL_DATASET", "the evaluation set")
@@ -149,6 +184,9 @@ func parseConfig(command string, args []string, getenv func(string) string, usag
 		fmt.Fprintf(usageOut, "Usage: memos-mcp [serve] [flags]     run the server\n"+
 			"       memos-mcp reindex [flags]     re-embed every memory with the configured embedder\n"+
 			"       memos-mcp eval [flags]        score recall on the evaluation set (testdata/eval)\n"+
+			"       memos-mcp export [--out FILE] write every memory, with its vector and history, as JSON lines\n"+
+			"       memos-mcp import --in FILE    load an export into the configured store (re-running resumes)\n"+
+			"       memos-mcp migrate --from embedded --to qdrant (or back)   copy every memory (re-running resumes)\n"+
 			"       memos-mcp version\n\nFlags (each also settable by the environment variable shown):\n")
 		fs.VisitAll(func(f *flag.Flag) {
 			fmt.Fprintf(usageOut, "  --%s (%s, default %q)\n      %s\n", f.Name, fs.env[f.Name], f.DefValue, f.Usage)
@@ -240,6 +278,9 @@ func (c config) validate() error {
 	if c.QueueLimit < 1 {
 		return fmt.Errorf("--queue-limit %d: give a positive number", c.QueueLimit)
 	}
+	if err := c.validateStores(); err != nil {
+		return err
+	}
 	if c.LLMMaxTokens < 16 || c.LLMMaxTokens > 32768 {
 		return fmt.Errorf("--llm-max-tokens %d: give a number from 16 to 32768", c.LLMMaxTokens)
 	}
@@ -272,6 +313,37 @@ func checkListenAddr(addr string, insecure bool) error {
 	if !insecure {
 		return fmt.Errorf("--addr %q is reachable from other machines, and memos-mcp has no authentication yet: "+
 			"listen on 127.0.0.1, or pass --insecure if the network is trusted", addr)
+	}
+	return nil
+}
+
+// validateStores checks the store flags, and --from/--to of migrate.
+func (c config) validateStores() error {
+	usesQdrant := false
+	for _, s := range []struct{ flag, value string }{{"--store", c.Store}, {"--from", c.MigrateFrom}, {"--to", c.MigrateTo}} {
+		switch s.value {
+		case "":
+			if s.flag == "--store" {
+				return errors.New("--store is empty: use embedded or qdrant")
+			}
+		case "embedded":
+		case "qdrant":
+			usesQdrant = true
+		default:
+			return fmt.Errorf("%s %q: use embedded or qdrant", s.flag, s.value)
+		}
+	}
+	if !usesQdrant {
+		return nil
+	}
+	if _, _, _, err := qdrant.ParseURL(c.QdrantURL); err != nil {
+		return fmt.Errorf("--qdrant-url: %w", err)
+	}
+	if err := qdrant.CheckCollectionName(c.QdrantCollection); err != nil {
+		return fmt.Errorf("--qdrant-collection: %w", err)
+	}
+	if c.QdrantTimeout <= 0 {
+		return fmt.Errorf("--qdrant-timeout %s: give a positive duration such as 30s", c.QdrantTimeout)
 	}
 	return nil
 }

@@ -38,6 +38,19 @@ func TestParseConfig(t *testing.T) {
 		{"bad env value", nil, map[string]string{"MEMOS_SHUTDOWN_TIMEOUT": "soon"}, nil, "MEMOS_SHUTDOWN_TIMEOUT"},
 		{"stray argument", []string{"extra"}, nil, nil, "unexpected argument"},
 		{"blank user", []string{"--user", " "}, nil, nil, "--user"},
+		{"store defaults to embedded", nil, nil, func(c config) bool { return c.Store == "embedded" && c.QdrantCollection == "memos" }, ""},
+		{"qdrant store from env", nil, map[string]string{"MEMOS_STORE": "qdrant", "MEMOS_QDRANT_URL": "https://q.example:6334", "QDRANT_API_KEY": "k1"},
+			func(c config) bool {
+				return c.Store == "qdrant" && c.QdrantURL == "https://q.example:6334" && c.QdrantAPIKey == "k1"
+			}, ""},
+		{"MEMOS_QDRANT_API_KEY wins over QDRANT_API_KEY", nil, map[string]string{"MEMOS_QDRANT_API_KEY": "k2", "QDRANT_API_KEY": "k1"},
+			func(c config) bool { return c.QdrantAPIKey == "k2" }, ""},
+		{"unknown store", []string{"--store", "postgres"}, nil, nil, `--store "postgres": use embedded or qdrant`},
+		{"qdrant REST port", []string{"--store", "qdrant", "--qdrant-url", "localhost:6333"}, nil, nil, "REST port"},
+		{"qdrant bad scheme", []string{"--store", "qdrant", "--qdrant-url", "ftp://q:6334"}, nil, nil, "use http://, https:// or host:port"},
+		{"qdrant bad collection", []string{"--store", "qdrant", "--qdrant-collection", "my memories"}, nil, nil, "--qdrant-collection"},
+		{"qdrant timeout", []string{"--store", "qdrant", "--qdrant-timeout", "0s"}, nil, nil, "--qdrant-timeout"},
+		{"qdrant flags unchecked on the embedded store", []string{"--qdrant-url", "localhost:6333"}, nil, func(c config) bool { return true }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

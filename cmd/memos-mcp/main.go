@@ -3,6 +3,8 @@
 //	memos-mcp [serve] [flags]   run the server (stdio by default)
 //	memos-mcp reindex [flags]   re-embed every memory with the configured embedder
 //	memos-mcp eval [flags]      score recall on the evaluation set
+//	memos-mcp export|import     move every memory, with vectors and history, through a JSONL file
+//	memos-mcp migrate           copy every memory between the embedded store and Qdrant
 //	memos-mcp version           print the version
 package main
 
@@ -37,7 +39,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "serve", "reindex", "eval":
+	case "serve", "reindex", "eval", "export", "import", "migrate":
 		cfg, err := parseConfig(cmd, args, getenv, stderr)
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -51,6 +53,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			err = reindex(ctx, cfg, stderr)
 		case "eval":
 			err = runEval(ctx, cfg, stdout, stderr)
+		case "export":
+			err = runExport(ctx, cfg, stdout, stderr)
+		case "import":
+			err = runImport(ctx, cfg, stdin, stderr)
+		case "migrate":
+			err = runMigrate(ctx, cfg, stderr)
 		default:
 			err = serve(ctx, cfg, stdin, stdout, stderr)
 		}
@@ -66,7 +74,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		_, _ = parseConfig("serve", []string{"--help"}, getenv, stderr)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "memos-mcp: unknown command %q; commands are serve (the default), reindex, eval and version\n", cmd)
+		fmt.Fprintf(stderr, "memos-mcp: unknown command %q; commands are serve (the default), reindex, eval, export, import, migrate and version\n", cmd)
 		return 2
 	}
 }

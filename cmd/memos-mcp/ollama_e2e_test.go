@@ -331,7 +331,7 @@ func TestOllamaFeedbackAndAsyncEndToEnd(t *testing.T) {
 	if added.TaskID == "" || len(added.Memories) == 0 {
 		t.Fatalf("async add: %+v", added)
 	}
-	task := waitTask(t, c, added.TaskID, 60*time.Second)
+	task := waitTask(t, c, added.TaskID, 120*time.Second)
 	if task.Status != memstore.TaskDone || len(task.MemoryIDs) == 0 {
 		t.Fatalf("task %+v", task)
 	}
@@ -356,7 +356,7 @@ func waitTask(t *testing.T, c *client.Client, id string, limit time.Duration) me
 func TestQueuedWorkSurvivesSIGKILL(t *testing.T) {
 	srv := ollamatest.New(t) // down for now
 	dataDir := t.TempDir()
-	env := ollamaEnv(srv.URL, "MEMOS_OLLAMA_TIMEOUT=2s", "MEMOS_EMBEDDER=builtin")
+	env := ollamaEnv(srv.URL, "MEMOS_EMBEDDER=builtin")
 	s := startHTTP(t, dataDir, env...)
 	c := s.client(t)
 	var ids []string
@@ -376,7 +376,7 @@ func TestQueuedWorkSurvivesSIGKILL(t *testing.T) {
 	s2 := startHTTP(t, dataDir, env...)
 	c2 := s2.client(t)
 	for _, id := range ids {
-		task := waitTask(t, c2, id, 60*time.Second)
+		task := waitTask(t, c2, id, 120*time.Second)
 		if task.Status != memstore.TaskDone {
 			t.Fatalf("task %s after restart: %+v\n%s", id, task, s2.stderr)
 		}

@@ -18,7 +18,6 @@ import (
 
 	"github.com/memos-mcp/memos-mcp/memstore"
 	"github.com/memos-mcp/memos-mcp/memstore/builtin"
-	"github.com/memos-mcp/memos-mcp/memstore/embedded"
 	"github.com/memos-mcp/memos-mcp/tools"
 )
 
@@ -49,7 +48,7 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	store, err := embedded.Open(cfg.DataDir, embedder.Identity(), embedded.Options{})
+	store, where, err := openStore(ctx, cfg, cfg.Store, embedder.Identity())
 	if err != nil {
 		return err
 	}
@@ -73,8 +72,12 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	if llm != nil {
 		llmName = llm.Name()
 	}
-	logger.Info().Str("version", version).Str("transport", cfg.Transport).Str("store", store.Path()).
-		Int("memories", store.Count()).Str("embedder", store.Identity().String()).Str("llm", llmName).
+	total, err := store.Total(ctx)
+	if err != nil {
+		return fmt.Errorf("count the memories: %w", err)
+	}
+	logger.Info().Str("version", version).Str("transport", cfg.Transport).Str("store", where).
+		Int("memories", total).Str("embedder", store.Identity().String()).Str("llm", llmName).
 		Str("default_user", cfg.UserID).Msg("memos-mcp starting")
 	mcpServer := tools.NewServer(core, tools.Options{Version: version, DefaultUserID: cfg.UserID, Log: logger})
 
@@ -98,7 +101,9 @@ func serveStdio(ctx context.Context, s *server.MCPServer, stdin io.Reader, stdou
 }
 
 // counter is the part of the store /healthz reports.
-type counter interface{ Count() int }
+type counter interface {
+	Total(ctx context.Context) (int, error)
+}
 
 func serveHTTP(ctx context.Context, cfg config, s *server.MCPServer, store counter, logger zerolog.Logger) error {
 	mcpHandler := server.NewStreamableHTTPServer(s,
@@ -108,7 +113,15 @@ func serveHTTP(ctx context.Context, cfg config, s *server.MCPServer, store count
 	mux.Handle("/mcp", mcpHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"status": "ok", "memories": store.Count(), "version": version})
+		n, err := store.Total(r.Context())
+		if err != nil {
+			// The store is unreachable (a Qdrant down): the instance cannot serve, so a load
+			// balancer should take it out.
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_ = json.NewEncoder(w).Encode(map[string]any{"status": "unavailable", "error": err.Error(), "version": version})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": "ok", "memories": n, "version": version})
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
