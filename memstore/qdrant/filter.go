@@ -24,29 +24,35 @@ func keyword(field, v string) *qdrant.Condition { return qdrant.NewMatchKeyword(
 
 // timeAfter matches points whose time (field_us, field_rem) is after t, or at t when orEqual.
 func timeAfter(field string, t time.Time, orEqual bool) *qdrant.Condition {
-	us, rem := splitTime(t)
-	remRange := &qdrant.Range{Gt: qdrant.PtrOf(float64(rem))}
-	if orEqual {
-		remRange = &qdrant.Range{Gte: qdrant.PtrOf(float64(rem))}
-	}
-	return qdrant.NewFilterAsCondition(&qdrant.Filter{Should: []*qdrant.Condition{
-		qdrant.NewRange(field+"_us", &qdrant.Range{Gt: qdrant.PtrOf(float64(us))}),
-		qdrant.NewFilterAsCondition(&qdrant.Filter{Must: []*qdrant.Condition{
-			qdrant.NewMatchInt(field+"_us", us), qdrant.NewRange(field+"_rem", remRange)}}),
-	}})
+	return timeCompare(field, t, true, orEqual)
 }
 
 // timeBefore matches points whose time is before t, or at t when orEqual.
 func timeBefore(field string, t time.Time, orEqual bool) *qdrant.Condition {
+	return timeCompare(field, t, false, orEqual)
+}
+
+// timeCompare compares exactly: whole microseconds beyond t's, or t's microsecond and the
+// nanoseconds within it beyond (or at) t's.
+func timeCompare(field string, t time.Time, after, orEqual bool) *qdrant.Condition {
 	us, rem := splitTime(t)
-	remRange := &qdrant.Range{Lt: qdrant.PtrOf(float64(rem))}
-	if orEqual {
-		remRange = &qdrant.Range{Lte: qdrant.PtrOf(float64(rem))}
+	beyond := func(v int64, inclusive bool) *qdrant.Range {
+		x := qdrant.PtrOf(float64(v))
+		switch {
+		case after && inclusive:
+			return &qdrant.Range{Gte: x}
+		case after:
+			return &qdrant.Range{Gt: x}
+		case inclusive:
+			return &qdrant.Range{Lte: x}
+		default:
+			return &qdrant.Range{Lt: x}
+		}
 	}
 	return qdrant.NewFilterAsCondition(&qdrant.Filter{Should: []*qdrant.Condition{
-		qdrant.NewRange(field+"_us", &qdrant.Range{Lt: qdrant.PtrOf(float64(us))}),
+		qdrant.NewRange(field+"_us", beyond(us, false)),
 		qdrant.NewFilterAsCondition(&qdrant.Filter{Must: []*qdrant.Condition{
-			qdrant.NewMatchInt(field+"_us", us), qdrant.NewRange(field+"_rem", remRange)}}),
+			qdrant.NewMatchInt(field+"_us", us), qdrant.NewRange(field+"_rem", beyond(rem, orEqual))}}),
 	}})
 }
 

@@ -282,15 +282,7 @@ func (s *Store) nearest(ctx context.Context, qq query, query *qdrant.Query, usin
 	}); err != nil {
 		return nil, err
 	}
-	out := make([]memstore.Memory, 0, len(pts))
-	for _, p := range pts {
-		m, err := fromPoint(p.GetPayload(), p.GetVectors())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	return memoriesOf(pts)
 }
 
 // rrfK is the reciprocal-rank-fusion constant, the same as the embedded store's.
@@ -434,15 +426,7 @@ func (s *Store) ordered(ctx context.Context, f *qdrant.Filter, offset, limit int
 	}); err != nil {
 		return nil, err
 	}
-	out := make([]memstore.Memory, 0, len(pts))
-	for _, p := range pts {
-		m, err := fromPoint(p.GetPayload(), p.GetVectors())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	return memoriesOf(pts)
 }
 
 // sameMicro returns every memory matching f created in m's microsecond, in listing order.
@@ -543,4 +527,23 @@ func denseOnly(with bool) *qdrant.WithVectorsSelector {
 		return qdrant.NewWithVectors(false)
 	}
 	return qdrant.NewWithVectorsInclude(denseVector)
+}
+
+// point is what scored and retrieved points share.
+type point interface {
+	GetPayload() map[string]*qdrant.Value
+	GetVectors() *qdrant.VectorsOutput
+}
+
+// memoriesOf converts points of the memories collection.
+func memoriesOf[P point](pts []P) ([]memstore.Memory, error) {
+	out := make([]memstore.Memory, 0, len(pts))
+	for _, p := range pts {
+		m, err := fromPoint(p.GetPayload(), p.GetVectors())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
