@@ -93,6 +93,9 @@ func (c *Core) AddMessages(ctx context.Context, req AddRequest) (AddResult, erro
 	if err := c.checkAdd(&req, now); err != nil {
 		return AddResult{}, err
 	}
+	if err := authorize(ctx, req.UserID); err != nil {
+		return AddResult{}, err
+	}
 	res := AddResult{Mode: req.Mode, Memories: []AddedMemory{}, Duplicates: []Duplicate{}, Updated: []UpdatedMemory{}}
 	for i := range req.Messages {
 		if req.Messages[i].ChatTime.IsZero() {

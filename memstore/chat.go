@@ -35,6 +35,17 @@ type ChatRequest struct {
 	Model              string
 	Temperature        *float64
 	MaxTokens          *int
+	// Stream, when set, receives the chat as it happens: the memories used ("reference"), then the
+	// answer ("text") and the model's reasoning ("reasoning") piece by piece. The result is still
+	// returned whole at the end.
+	Stream func(ChatEvent)
+}
+
+// ChatEvent is one piece of a streamed chat.
+type ChatEvent struct {
+	Type     string       // "reference", "text" or "reasoning"
+	Text     string       // for text and reasoning
+	Memories []UsedMemory // for reference
 }
 
 // UsedMemory is a memory that went into the prompt.
@@ -58,6 +69,9 @@ type ChatResult struct {
 // the turn back to memory.
 func (c *Core) Chat(ctx context.Context, req ChatRequest) (ChatResult, error) {
 	if err := c.checkChat(&req); err != nil {
+		return ChatResult{}, err
+	}
+	if err := authorize(ctx, req.UserID); err != nil {
 		return ChatResult{}, err
 	}
 	if c.llm == nil {
@@ -94,15 +108,24 @@ func (c *Core) Chat(ctx context.Context, req ChatRequest) (ChatResult, error) {
 	if req.MaxTokens != nil {
 		llmReq.MaxTokens = *req.MaxTokens
 	}
-	answer, err := c.llm.Chat(ctx, llmReq)
-	if err != nil {
-		return ChatResult{}, fmt.Errorf("ask %s: %w", c.llm.Name(), err)
-	}
 	res := ChatResult{ConversationID: req.ConversationID, MemoriesUsed: []UsedMemory{}}
-	res.Response, res.Reasoning = splitThinking(answer.Content)
 	for _, h := range append(append([]SearchHit{}, facts...), prefs...) {
 		res.MemoriesUsed = append(res.MemoriesUsed, UsedMemory{ID: h.ID, Memory: h.Text(), Kind: h.Kind, Score: h.Score})
 	}
+	var split *thinkSplitter
+	if req.Stream != nil {
+		req.Stream(ChatEvent{Type: "reference", Memories: res.MemoriesUsed})
+		split = &thinkSplitter{emit: req.Stream}
+		llmReq.OnChunk = split.chunk
+	}
+	answer, err := c.llm.Chat(ctx, llmReq)
+	if split != nil {
+		split.flush()
+	}
+	if err != nil {
+		return ChatResult{}, fmt.Errorf("ask %s: %w", c.llm.Name(), err)
+	}
+	res.Response, res.Reasoning = splitThinking(answer.Content)
 	if res.Response == "" {
 		return res, nil
 	}
@@ -251,4 +274,71 @@ func isChinese(s string) bool {
 		}
 	}
 	return total > 0 && han*5 >= total
+}
+
+// thinkSplitter streams an answer that may open with a <think>…</think> section: the section goes
+// out as "reasoning", the rest as "text". Tags split across chunks are held back until whole.
+type thinkSplitter struct {
+	emit    func(ChatEvent)
+	pending string
+	started bool // the first non-space content has been seen
+	inThink bool
+}
+
+func (s *thinkSplitter) chunk(content, thinking string) {
+	if thinking != "" {
+		s.emit(ChatEvent{Type: "reasoning", Text: thinking})
+	}
+	s.pending += content
+	for s.pending != "" {
+		if !s.started {
+			trimmed := strings.TrimLeft(s.pending, " \n\t")
+			if trimmed == "" || (len(trimmed) < len("<think>") && strings.HasPrefix("<think>", trimmed)) {
+				return // not yet known whether a think section opens
+			}
+			s.started = true
+			if strings.HasPrefix(trimmed, "<think>") {
+				s.inThink, s.pending = true, trimmed[len("<think>"):]
+			}
+			continue
+		}
+		if !s.inThink {
+			s.emit(ChatEvent{Type: "text", Text: s.pending})
+			s.pending = ""
+			return
+		}
+		if i := strings.Index(s.pending, "</think>"); i >= 0 {
+			if i > 0 {
+				s.emit(ChatEvent{Type: "reasoning", Text: s.pending[:i]})
+			}
+			s.inThink, s.pending = false, strings.TrimLeft(s.pending[i+len("</think>"):], " \n\t")
+			continue
+		}
+		// Keep back what could be the start of a split closing tag.
+		keep := 0
+		for k := len("</think>") - 1; k > 0; k-- {
+			if strings.HasSuffix(s.pending, "</think>"[:k]) {
+				keep = k
+				break
+			}
+		}
+		if out := s.pending[:len(s.pending)-keep]; out != "" {
+			s.emit(ChatEvent{Type: "reasoning", Text: out})
+		}
+		s.pending = s.pending[len(s.pending)-keep:]
+		return
+	}
+}
+
+// flush sends what was held back when the answer ends.
+func (s *thinkSplitter) flush() {
+	if s.pending == "" {
+		return
+	}
+	kind := "text"
+	if s.inThink {
+		kind = "reasoning"
+	}
+	s.emit(ChatEvent{Type: kind, Text: s.pending})
+	s.pending = ""
 }

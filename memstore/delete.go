@@ -53,6 +53,9 @@ func (c *Core) Delete(ctx context.Context, req DeleteRequest) (DeleteResult, err
 	if err := checkName("user_id", req.UserID); err != nil {
 		return DeleteResult{}, err
 	}
+	if err := authorize(ctx, req.UserID); err != nil {
+		return DeleteResult{}, err
+	}
 	if err := checkOptionalName("conversation_id", req.ConversationID); err != nil {
 		return DeleteResult{}, err
 	}
@@ -110,6 +113,11 @@ func (c *Core) deleteByIDs(ctx context.Context, raw []string) (DeleteResult, err
 	for _, m := range existing {
 		if !slices.Contains(owners, m.UserID) {
 			owners = append(owners, m.UserID)
+		}
+	}
+	for _, u := range owners { // one memory of another user refuses the whole call: nothing is deleted
+		if err := authorize(ctx, u); err != nil {
+			return DeleteResult{}, err
 		}
 	}
 	slices.Sort(owners)

@@ -64,6 +64,9 @@ func (c *Core) Feedback(ctx context.Context, req FeedbackRequest) (FeedbackResul
 	if err := c.checkFeedback(&req); err != nil {
 		return FeedbackResult{}, err
 	}
+	if err := authorize(ctx, req.UserID); err != nil {
+		return FeedbackResult{}, err
+	}
 	if req.FeedbackTime.IsZero() {
 		req.FeedbackTime = now
 	}

@@ -45,6 +45,9 @@ func (c *Core) List(ctx context.Context, req ListRequest) (ListResult, error) {
 	if err := checkName("user_id", req.UserID); err != nil {
 		return ListResult{}, err
 	}
+	if err := authorize(ctx, req.UserID); err != nil {
+		return ListResult{}, err
+	}
 	if err := checkOptionalName("mem_cube_id", req.CubeID); err != nil {
 		return ListResult{}, err
 	}
@@ -99,4 +102,25 @@ func (c *Core) List(ctx context.Context, req ListRequest) (ListResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// GetMemory returns one memory by id (any status, expired or not), marked when it has expired.
+func (c *Core) GetMemory(ctx context.Context, id string) (ListedMemory, error) {
+	id, err := CheckMemoryID("memory_id", id)
+	if err != nil {
+		return ListedMemory{}, err
+	}
+	found, err := c.store.Get(ctx, []string{id})
+	if err != nil {
+		return ListedMemory{}, fmt.Errorf("read memory %s: %w", id, err)
+	}
+	if len(found) == 0 {
+		return ListedMemory{}, fmt.Errorf("%w: Memory with ID %s not found", ErrNotFound, id)
+	}
+	m := found[0]
+	if err := authorize(ctx, m.UserID); err != nil {
+		return ListedMemory{}, err
+	}
+	m.Embedding = nil
+	return ListedMemory{Memory: m, Expired: m.ExpiresAt != nil && !m.ExpiresAt.After(c.clock())}, nil
 }

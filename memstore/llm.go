@@ -26,6 +26,9 @@ type ChatRequestLLM struct {
 	MaxTokens int
 	// Format is a JSON schema the answer must follow (structured output), or nil for free text.
 	Format []byte
+	// OnChunk, when set, receives the answer as it is generated: content and separately returned
+	// reasoning, piece by piece. The full answer is still returned at the end.
+	OnChunk func(content, thinking string)
 }
 
 // ChatResponseLLM is the model's answer, raw (a <think> section included when the model writes one).

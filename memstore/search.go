@@ -62,6 +62,9 @@ func (c *Core) Search(ctx context.Context, req SearchRequest) (SearchResult, err
 	if err := c.checkSearch(&req); err != nil {
 		return SearchResult{}, err
 	}
+	if err := authorize(ctx, req.UserID); err != nil {
+		return SearchResult{}, err
+	}
 	expr, err := ParseFilter("filter", req.Filter)
 	if err != nil {
 		return SearchResult{}, err

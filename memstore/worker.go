@@ -110,7 +110,13 @@ func (c *Core) GetTask(ctx context.Context, id string) (Task, error) {
 	if errors.Is(err, ErrNotFound) {
 		return Task{}, fmt.Errorf("%w: no task %s (finished tasks are kept for 7 days)", ErrNotFound, id)
 	}
-	return t, err
+	if err != nil {
+		return Task{}, err
+	}
+	if err := authorize(ctx, t.UserID); err != nil {
+		return Task{}, err
+	}
+	return t, nil
 }
 
 func (c *Core) wakeWorkers() {
@@ -296,4 +302,17 @@ func containsAny(list []string, sub string) bool {
 		}
 	}
 	return false
+}
+
+// QueueStatus reports how many background tasks wait or run (counted up to the limit) and the
+// limit; ok is false when the store keeps no tasks.
+func (c *Core) QueueStatus(ctx context.Context) (pending, limit int, ok bool, err error) {
+	if c.tasks == nil {
+		return 0, 0, false, nil
+	}
+	tasks, err := c.tasks.PendingTasks(ctx, c.queueLimit)
+	if err != nil {
+		return 0, c.queueLimit, true, fmt.Errorf("read the task queue: %w", err)
+	}
+	return len(tasks), c.queueLimit, true, nil
 }

@@ -22,7 +22,7 @@ func (c *Client) NewLLM(model string) *LLM { return &LLM{c: c, model: modelName(
 // Name implements memstore.LLM.
 func (l *LLM) Name() string { return "ollama/" + l.model }
 
-// Chat implements memstore.LLM with one non-streaming /api/chat call. Generation is always
+// Chat implements memstore.LLM with one /api/chat call, streamed when the request has OnChunk. Generation is always
 // bounded (num_predict), since a model that never emits its stop token would otherwise run until
 // its context is full.
 func (l *LLM) Chat(ctx context.Context, req memstore.ChatRequestLLM) (memstore.ChatResponseLLM, error) {
@@ -42,12 +42,15 @@ func (l *LLM) Chat(ctx context.Context, req memstore.ChatRequestLLM) (memstore.C
 	if req.Temperature != nil {
 		opts["temperature"] = *req.Temperature
 	}
-	stream := false
+	stream := req.OnChunk != nil
 	chatReq := &api.ChatRequest{Model: model, Messages: msgs, Stream: &stream, Options: opts, Format: req.Format}
 	var out memstore.ChatResponseLLM
 	err := l.c.call(ctx, l.c.cfg.ChatTimeout, "generation", model, func(ctx context.Context) error {
 		out = memstore.ChatResponseLLM{}
 		return l.c.api.Chat(ctx, chatReq, func(r api.ChatResponse) error {
+			if req.OnChunk != nil && (r.Message.Content != "" || r.Message.Thinking != "") {
+				req.OnChunk(r.Message.Content, r.Message.Thinking)
+			}
 			out.Content += r.Message.Content
 			if r.Message.Thinking != "" {
 				out.Thinking += r.Message.Thinking
