@@ -42,7 +42,7 @@ func (d deps) addFeedback(ctx context.Context, in addFeedbackInput) (memstore.Fe
 		return memstore.FeedbackResult{}, err
 	}
 	return d.core.Feedback(ctx, memstore.FeedbackRequest{
-		UserID: d.user(in.UserID), ConversationID: in.ConversationID, FeedbackContent: in.FeedbackContent,
+		UserID: d.user(ctx, in.UserID), ConversationID: in.ConversationID, FeedbackContent: in.FeedbackContent,
 		FeedbackTime: t, History: history, RetrievedMemoryIDs: in.RetrievedMemoryIDs,
 		WritableCubeIDs: in.WritableCubeIDs, AllowKnowledgebaseIDs: in.AllowKnowledgebaseIDs, AsyncMode: in.AsyncMode,
 	})

@@ -43,7 +43,7 @@ func (d deps) addMessage(ctx context.Context, in addMessageInput) (memstore.AddR
 		return memstore.AddResult{}, err
 	}
 	req := memstore.AddRequest{
-		UserID: d.user(in.UserID), CubeID: in.MemCubeID, ConversationID: in.ConversationID,
+		UserID: d.user(ctx, in.UserID), CubeID: in.MemCubeID, ConversationID: in.ConversationID,
 		Messages: msgs, Mode: in.Mode, Tags: in.Tags, Info: in.Info, TTL: in.TTL, AsyncMode: in.AsyncMode,
 	}
 	if strings.TrimSpace(in.ExpiresAt) != "" {

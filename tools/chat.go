@@ -47,7 +47,7 @@ func (d deps) chat(ctx context.Context, in chatInput) (memstore.ChatResult, erro
 		return memstore.ChatResult{}, err
 	}
 	return d.core.Chat(ctx, memstore.ChatRequest{
-		UserID: d.user(in.UserID), ConversationID: in.ConversationID, Query: in.Query, SystemPrompt: in.SystemPrompt,
+		UserID: d.user(ctx, in.UserID), ConversationID: in.ConversationID, Query: in.Query, SystemPrompt: in.SystemPrompt,
 		History: history, TopK: in.TopK, Threshold: in.Threshold, IncludePreference: in.IncludePreference, AddMessageOnAnswer: in.AddMessageOnAnswer,
 		Model: in.Model, Temperature: in.Temperature, MaxTokens: in.MaxTokens,
 	})

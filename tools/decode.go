@@ -19,7 +19,7 @@ import (
 // "true" for true, "10" for 10, a number for an id, a lone string for a list of strings. Every
 // error names the argument, with its path for nested ones (messages[2].role).
 //
-// A struct field may declare another accepted name with the tag `alias:"size"`.
+// A struct field may declare other accepted names with the tag `alias:"size"` (comma-separated).
 func decodeArgs(raw []byte, dst any) error {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
@@ -27,6 +27,10 @@ func decodeArgs(raw []byte, dst any) error {
 	}
 	return decodeValue("arguments", raw, reflect.ValueOf(dst).Elem())
 }
+
+// Decode decodes a JSON request into dst, a pointer to a request struct, by the rules of tool
+// arguments (see decodeArgs): the REST API applies the same strictness and leniency.
+func Decode(raw []byte, dst any) error { return decodeArgs(raw, dst) }
 
 // argDecoder is implemented by argument types that decode themselves, null included.
 type argDecoder interface {
@@ -128,8 +132,10 @@ func decodeStruct(path string, raw json.RawMessage, v reflect.Value) error {
 		}
 		byName[name] = i
 		names = append(names, name)
-		if alias != "" {
-			byName[alias] = i
+		for a := range strings.SplitSeq(alias, ",") {
+			if a != "" {
+				byName[a] = i
+			}
 		}
 	}
 	keys := make([]string, 0, len(obj))
@@ -291,11 +297,11 @@ func unknownField(path, key string, known []string) error {
 			best, bestDist = k, d
 		}
 	}
-	fix := "this tool takes: " + strings.Join(known, ", ")
+	fix := "the parameters are: " + strings.Join(known, ", ")
 	if best != "" && bestDist <= max(2, len(key)/3) {
-		fix = fmt.Sprintf("did you mean %q? This tool takes: %s", best, strings.Join(known, ", "))
+		fix = fmt.Sprintf("did you mean %q? The parameters are: %s", best, strings.Join(known, ", "))
 	}
-	return memstore.Invalid(path, "is not a parameter of this tool", fix)
+	return memstore.Invalid(path, "is not a parameter here", fix)
 }
 
 // editDistance is the Levenshtein distance between a and b.

@@ -38,7 +38,7 @@ func getMemoryTool(d deps) server.ServerTool {
 
 func (d deps) getMemory(ctx context.Context, in getMemoryInput) (memstore.ListResult, error) {
 	return d.core.List(ctx, memstore.ListRequest{
-		UserID: d.user(in.UserID), CubeID: in.MemCubeID, IncludePreference: in.IncludePreference,
+		UserID: d.user(ctx, in.UserID), CubeID: in.MemCubeID, IncludePreference: in.IncludePreference,
 		Page: in.Page, PageSize: in.PageSize, IncludeExpired: in.IncludeExpired, IncludeArchived: in.IncludeArchived,
 		Filter: in.Filter,
 	})

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/google/jsonschema-go/jsonschema"
 )
@@ -43,14 +44,16 @@ func inputSchema[T any](props map[string]prop) json.RawMessage {
 	// Aliases are accepted by the decoder, so the schema admits them too.
 	t := reflect.TypeFor[T]()
 	for i := range t.NumField() {
-		name, alias := fieldName(t.Field(i))
-		if alias == "" {
-			continue
+		name, aliases := fieldName(t.Field(i))
+		for alias := range strings.SplitSeq(aliases, ",") {
+			if alias == "" {
+				continue
+			}
+			a := *s.Properties[name]
+			a.Description = fmt.Sprintf("Alias of %s.", name)
+			s.Properties[alias] = &a
+			s.PropertyOrder = append(s.PropertyOrder, alias)
 		}
-		a := *s.Properties[name]
-		a.Description = fmt.Sprintf("Alias of %s.", name)
-		s.Properties[alias] = &a
-		s.PropertyOrder = append(s.PropertyOrder, alias)
 	}
 	return marshalSchema(s)
 }

@@ -43,7 +43,7 @@ func searchMemoryTool(d deps) server.ServerTool {
 
 func (d deps) searchMemory(ctx context.Context, in searchMemoryInput) (memstore.SearchResult, error) {
 	return d.core.Search(ctx, memstore.SearchRequest{
-		UserID: d.user(in.UserID), Query: in.Query, TopK: in.TopK, Dedup: in.Dedup, CubeIDs: in.MemCubeIDs,
+		UserID: d.user(ctx, in.UserID), Query: in.Query, TopK: in.TopK, Dedup: in.Dedup, CubeIDs: in.MemCubeIDs,
 		IncludePreference: in.IncludePreference, PrefTopK: in.PrefTopK, Relativity: in.Relativity,
 		ConversationID: in.ConversationID, Mode: in.Mode, Filter: in.Filter,
 	})

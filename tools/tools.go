@@ -42,6 +42,9 @@ type Options struct {
 	Log           zerolog.Logger
 	// ValidateOutput checks every result against its tool's output schema (tests turn it on).
 	ValidateOutput bool
+	// Observe, when set, is told of every tool call: how long it took and whether it failed
+	// (metrics).
+	Observe func(tool string, took time.Duration, failed bool)
 }
 
 // DefaultUser is the user id used when neither the call nor the configuration names one.
@@ -71,7 +74,10 @@ func NewServer(core Core, opts Options) *server.MCPServer {
 
 // All returns the tool definitions with their handlers, in the order they are listed.
 func All(core Core, opts Options) []server.ServerTool {
-	d := deps{core: core, defaultUser: opts.DefaultUserID, log: opts.Log}
+	d := deps{core: core, defaultUser: opts.DefaultUserID, log: opts.Log, observe: opts.Observe}
+	if d.observe == nil {
+		d.observe = func(string, time.Duration, bool) {}
+	}
 	if d.defaultUser == "" {
 		d.defaultUser = DefaultUser
 	}
@@ -90,14 +96,21 @@ type deps struct {
 	core        Core
 	defaultUser string
 	log         zerolog.Logger
+	observe     func(tool string, took time.Duration, failed bool)
 }
 
-// user returns the user id of a call, defaulting to the configured user.
-func (d deps) user(id string) string {
-	if id == "" {
-		return d.defaultUser
+// user returns the user id of a call. A call that names none acts as the one user its API key is
+// for, or else as the configured default user.
+func (d deps) user(ctx context.Context, id string) string {
+	if id != "" {
+		return id
 	}
-	return id
+	if a, ok := memstore.AccessFrom(ctx); ok {
+		if u, ok := a.OnlyUser(); ok {
+			return u
+		}
+	}
+	return d.defaultUser
 }
 
 // annotations states what a tool does to the world. All four hints are always set, because
@@ -141,10 +154,12 @@ func define[In, Out any](name, description string, ann annotations, props map[st
 		if err == nil {
 			out, err = fn(ctx, in)
 		}
+		took := time.Since(start)
+		d.observe(name, took, err != nil)
 		if err != nil {
-			return d.toolError(name, err, time.Since(start)), nil
+			return d.toolError(name, err, took), nil
 		}
-		d.log.Debug().Str("tool", name).Dur("took", time.Since(start)).Msg("tool call")
+		d.log.Debug().Str("tool", name).Dur("took", took).Msg("tool call")
 		return mcp.NewToolResultStructured(out, text(out)), nil
 	}
 	return server.ServerTool{Tool: tool, Handler: handler}
@@ -173,6 +188,9 @@ func (d deps) toolError(tool string, err error, took time.Duration) *mcp.CallToo
 	case errors.Is(err, memstore.ErrInvalid):
 		msg = "Invalid argument: " + err.Error()
 		d.log.Debug().Str("tool", tool).Err(err).Msg("rejected tool call")
+	case errors.Is(err, memstore.ErrForbidden):
+		msg = "Forbidden: " + err.Error()
+		d.log.Info().Str("tool", tool).Err(err).Msg("tool call refused")
 	case errors.Is(err, memstore.ErrUnavailable), errors.Is(err, memstore.ErrNotFound), errors.Is(err, memstore.ErrEmbedderMismatch):
 		msg = err.Error()
 		d.log.Info().Str("tool", tool).Err(err).Msg("tool call could not be served")
