@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/memos-mcp/memos-mcp/internal/httpapi"
 	"github.com/memos-mcp/memos-mcp/memstore"
 	"github.com/memos-mcp/memos-mcp/memstore/ollama"
 	"github.com/memos-mcp/memos-mcp/memstore/qdrant"
@@ -42,6 +43,12 @@ type config struct {
 	QueueLimit int
 
 	ConflictSimilarity float64
+
+	// APIKeysFile and MEMOS_API_KEYS give the API keys of the HTTP transport (see docs/rest-api.md).
+	APIKeysFile     string
+	Keys            *httpapi.Keyring // loaded from both; nil when none
+	MaxRequestBytes int
+	RequestTimeout  time.Duration
 
 	Store            string // embedded | qdrant
 	QdrantURL        string
@@ -127,6 +134,9 @@ func parseConfig(command string, args []string, getenv func(string) string, usag
 
 		ConflictSimilarity: memstore.DefaultConflictSimilarity,
 
+		MaxRequestBytes: 4 << 20,
+		RequestTimeout:  5 * time.Minute,
+
 		Store:            "embedded",
 		QdrantURL:        "127.0.0.1:6334",
 		QdrantCollection: qdrant.DefaultCollection,
@@ -139,7 +149,10 @@ func parseConfig(command string, args []string, getenv func(string) string, usag
 	fs.SetOutput(usageOut)
 	fs.string(&cfg.Transport, "transport", "MEMOS_TRANSPORT", "how clients connect: stdio (one client, the default) or http (streamable HTTP at /mcp)")
 	fs.string(&cfg.Addr, "addr", "MEMOS_ADDR", "host:port to listen on with --transport http")
-	fs.bool(&cfg.Insecure, "insecure", "MEMOS_INSECURE", "allow listening on a non-loopback address (there is no authentication yet)")
+	fs.bool(&cfg.Insecure, "insecure", "MEMOS_INSECURE", "allow listening on a non-loopback address without API keys")
+	fs.string(&cfg.APIKeysFile, "api-keys-file", "MEMOS_API_KEYS_FILE", "file of API keys for --transport http: lines of key = user1, user2 (or key = * for an admin key); MEMOS_API_KEYS adds entries separated by ;")
+	fs.int(&cfg.MaxRequestBytes, "max-request-bytes", "MEMOS_MAX_REQUEST_BYTES", "largest HTTP request body accepted")
+	fs.duration(&cfg.RequestTimeout, "request-timeout", "MEMOS_REQUEST_TIMEOUT", "longest a REST call may take (streams excepted)")
 	fs.string(&cfg.DataDir, "data-dir", "MEMOS_DATA_DIR", "directory of the embedded store")
 	fs.string(&cfg.UserID, "user", "MEMOS_USER_ID", "user id for calls that omit user_id")
 	fs.string(&cfg.LogLevel, "log-level", "MEMOS_LOG_LEVEL", "debug, info, warn or error")
@@ -209,14 +222,47 @@ func parseConfig(command string, args []string, getenv func(string) string, usag
 			return cfg, fmt.Errorf("environment variable %s=%q: %w", env, v, err)
 		}
 	}
+	if err := cfg.loadKeys(getenv("MEMOS_API_KEYS")); err != nil {
+		return cfg, err
+	}
 	return cfg, cfg.validate()
+}
+
+// loadKeys reads the API keys of --api-keys-file and MEMOS_API_KEYS.
+func (c *config) loadKeys(inline string) error {
+	var keys *httpapi.Keyring
+	if c.APIKeysFile != "" {
+		b, err := os.ReadFile(c.APIKeysFile)
+		if err != nil {
+			return fmt.Errorf("--api-keys-file: %w", err)
+		}
+		if keys, err = httpapi.ParseKeys(c.APIKeysFile, string(b)); err != nil {
+			return fmt.Errorf("--api-keys-file: %w", err)
+		}
+	}
+	if strings.TrimSpace(inline) != "" {
+		more, err := httpapi.ParseKeys("MEMOS_API_KEYS", inline)
+		if err != nil {
+			return err
+		}
+		if keys == nil {
+			keys = more
+		} else if keys, err = keys.Merge(more); err != nil {
+			return err
+		}
+	}
+	if keys != nil && keys.Len() == 0 {
+		return errors.New("no API keys were found in --api-keys-file or MEMOS_API_KEYS; add lines of key = user")
+	}
+	c.Keys = keys
+	return nil
 }
 
 func (c config) validate() error {
 	switch c.Transport {
 	case "stdio":
 	case "http":
-		if err := checkListenAddr(c.Addr, c.Insecure); err != nil {
+		if err := checkListenAddr(c.Addr, c.Insecure || c.Keys != nil); err != nil {
 			return err
 		}
 	default:
@@ -281,6 +327,12 @@ func (c config) validate() error {
 	if err := c.validateStores(); err != nil {
 		return err
 	}
+	if c.MaxRequestBytes < 1024 {
+		return fmt.Errorf("--max-request-bytes %d: give at least 1024", c.MaxRequestBytes)
+	}
+	if c.RequestTimeout <= 0 {
+		return fmt.Errorf("--request-timeout %s: give a positive duration such as 5m", c.RequestTimeout)
+	}
 	if c.LLMMaxTokens < 16 || c.LLMMaxTokens > 32768 {
 		return fmt.Errorf("--llm-max-tokens %d: give a number from 16 to 32768", c.LLMMaxTokens)
 	}
@@ -289,10 +341,10 @@ func (c config) validate() error {
 
 func (c config) usesOllama() bool { return c.Embedder == "ollama" || c.LLM == "ollama" }
 
-// checkListenAddr insists on an explicit host, and on a loopback one unless insecure is set:
-// the HTTP transport has no authentication yet, so anyone who can reach the port can read and
-// delete every memory.
-func checkListenAddr(addr string, insecure bool) error {
+// checkListenAddr insists on an explicit host, and on a loopback one unless API keys are
+// configured or insecure is set: without keys, anyone who can reach the port can read and delete
+// every memory.
+func checkListenAddr(addr string, open bool) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("--addr %q: give host:port, e.g. 127.0.0.1:8001", addr)
@@ -310,9 +362,9 @@ func checkListenAddr(addr string, insecure bool) error {
 	if err == nil && ip.IsLoopback() {
 		return nil
 	}
-	if !insecure {
-		return fmt.Errorf("--addr %q is reachable from other machines, and memos-mcp has no authentication yet: "+
-			"listen on 127.0.0.1, or pass --insecure if the network is trusted", addr)
+	if !open {
+		return fmt.Errorf("--addr %q is reachable from other machines, and no API keys are configured: "+
+			"configure keys (--api-keys-file or MEMOS_API_KEYS), listen on 127.0.0.1, or pass --insecure if the network is trusted", addr)
 	}
 	return nil
 }

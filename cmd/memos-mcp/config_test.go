@@ -50,6 +50,13 @@ func TestParseConfig(t *testing.T) {
 		{"qdrant bad scheme", []string{"--store", "qdrant", "--qdrant-url", "ftp://q:6334"}, nil, nil, "use http://, https:// or host:port"},
 		{"qdrant bad collection", []string{"--store", "qdrant", "--qdrant-collection", "my memories"}, nil, nil, "--qdrant-collection"},
 		{"qdrant timeout", []string{"--store", "qdrant", "--qdrant-timeout", "0s"}, nil, nil, "--qdrant-timeout"},
+		{"public address with API keys", []string{"--transport", "http", "--addr", "0.0.0.0:8001"}, map[string]string{"MEMOS_API_KEYS": "alice-key-0123456789=alice"},
+			func(c config) bool { return c.Keys != nil && c.Keys.Len() == 1 }, ""},
+		{"public address message names keys", []string{"--transport", "http", "--addr", "10.0.0.1:8001"}, nil, nil, "--api-keys-file"},
+		{"bad MEMOS_API_KEYS", nil, map[string]string{"MEMOS_API_KEYS": "short=alice"}, nil, "MEMOS_API_KEYS entry 1"},
+		{"missing keys file", []string{"--api-keys-file", "/nonexistent/keys"}, nil, nil, "--api-keys-file"},
+		{"empty MEMOS_API_KEYS entries", nil, map[string]string{"MEMOS_API_KEYS": " ; # nothing"}, nil, "no API keys"},
+		{"request limits", []string{"--max-request-bytes", "10"}, nil, nil, "--max-request-bytes"},
 		{"qdrant flags unchecked on the embedded store", []string{"--qdrant-url", "localhost:6333"}, nil, func(c config) bool { return true }, ""},
 	}
 	for _, tt := range tests {

@@ -403,12 +403,19 @@ func TestHTTPSeedScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	var health struct {
-		Status   string `json:"status"`
-		Memories int    `json:"memories"`
+		Status string `json:"status"`
+		Store  struct {
+			Backend  string `json:"backend"`
+			Memories int    `json:"memories"`
+		} `json:"store"`
+		Queue struct {
+			Limit int `json:"limit"`
+		} `json:"queue"`
 	}
 	err = json.NewDecoder(resp.Body).Decode(&health)
 	resp.Body.Close()
-	if err != nil || resp.StatusCode != 200 || health.Status != "ok" || health.Memories == 0 {
+	if err != nil || resp.StatusCode != 200 || health.Status != "ok" || health.Store.Memories == 0 || health.Store.Backend != "embedded" ||
+		health.Queue.Limit == 0 {
 		t.Fatalf("healthz: %d %+v %v", resp.StatusCode, health, err)
 	}
 

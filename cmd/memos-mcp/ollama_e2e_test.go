@@ -388,3 +388,50 @@ func TestQueuedWorkSurvivesSIGKILL(t *testing.T) {
 	}
 	s2.stop(t)
 }
+
+// TestRESTChatWithOllama: /product/chat/complete answers, and /product/chat/stream streams the
+// memories used, the answer in pieces and an end event, over the real model server.
+func TestRESTChatWithOllama(t *testing.T) {
+	url := ollamatest.URL(t)
+	s := startHTTP(t, t.TempDir(), ollamaEnv(url, "MEMOS_LLM_MAX_TOKENS=48")...)
+	rest(t, "POST", s.base()+"/product/add", "", `{"user_id": "u", "messages": "I like green tea", "async_mode": "sync", "mode": "fast"}`).ok(t, "add")
+
+	var done struct {
+		Response       string `json:"response"`
+		ConversationID string `json:"conversation_id"`
+	}
+	r := rest(t, "POST", s.base()+"/product/chat/complete", "", `{"user_id": "u", "query": "What do I like to drink?", "add_message_on_answer": false}`).ok(t, "chat/complete")
+	r.into(t, &done)
+	if r.Message != "Chat completed successfully" || done.ConversationID == "" {
+		t.Fatalf("chat/complete: %s", r.Raw)
+	}
+
+	req, _ := http.NewRequest("POST", s.base()+"/product/chat/stream", strings.NewReader(`{"user_id": "u", "query": "What do I like to drink?", "add_message_on_answer": false}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("chat/stream: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	events := sseEvents(t, resp.Body)
+	if len(events) < 2 || events[0]["type"] != "reference" || events[len(events)-1]["type"] != "end" {
+		t.Fatalf("events %v", events)
+	}
+	refs, _ := events[0]["data"].([]any)
+	if len(refs) == 0 {
+		t.Fatalf("the reference event lists no memories: %v", events[0])
+	}
+	pieces := 0
+	for _, e := range events[1 : len(events)-1] {
+		if e["type"] != "text" && e["type"] != "reasoning" {
+			t.Fatalf("unexpected event %v", e)
+		}
+		pieces++
+	}
+	if pieces < 2 {
+		t.Fatalf("the answer came in %d pieces; a stream sends it as it is generated", pieces)
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,8 +15,11 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
+	"github.com/memos-mcp/memos-mcp/internal/httpapi"
+	"github.com/memos-mcp/memos-mcp/internal/metrics"
 	"github.com/memos-mcp/memos-mcp/memstore"
 	"github.com/memos-mcp/memos-mcp/memstore/builtin"
+	"github.com/memos-mcp/memos-mcp/memstore/ollama"
 	"github.com/memos-mcp/memos-mcp/tools"
 )
 
@@ -79,13 +81,68 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	logger.Info().Str("version", version).Str("transport", cfg.Transport).Str("store", where).
 		Int("memories", total).Str("embedder", store.Identity().String()).Str("llm", llmName).
 		Str("default_user", cfg.UserID).Msg("memos-mcp starting")
-	mcpServer := tools.NewServer(core, tools.Options{Version: version, DefaultUserID: cfg.UserID, Log: logger})
+	m := httpapi.NewMetrics(metrics.NewRegistry())
+	registerGauges(ctx, m.Registry, store, core)
+	mcpServer := tools.NewServer(core, tools.Options{Version: version, DefaultUserID: cfg.UserID, Log: logger, Observe: m.ObserveTool})
 
 	switch cfg.Transport {
 	case "http":
-		return serveHTTP(ctx, cfg, mcpServer, store, logger)
+		return serveHTTP(ctx, cfg, mcpServer, httpapi.Config{Core: core, Keys: cfg.Keys, DefaultUserID: cfg.UserID,
+			MaxBodyBytes: int64(cfg.MaxRequestBytes), RequestTimeout: cfg.RequestTimeout, Metrics: m, Version: version, Log: logger,
+			Health: healthCheck(cfg, store, core)}, logger)
 	default:
 		return serveStdio(ctx, mcpServer, stdin, stdout, logger)
+	}
+}
+
+// registerGauges adds the gauges read at scrape time: memories stored and queue depth.
+func registerGauges(ctx context.Context, reg *metrics.Registry, store backend, core *memstore.Core) {
+	scrapeCtx := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.WithoutCancel(ctx), probeTimeout)
+	}
+	reg.GaugeFunc("memos_memories", "Memories stored (all users, all statuses).", func() (float64, bool) {
+		ctx, cancel := scrapeCtx()
+		defer cancel()
+		n, err := store.Total(ctx)
+		return float64(n), err == nil
+	})
+	reg.GaugeFunc("memos_queue_depth", "Background tasks waiting or running.", func() (float64, bool) {
+		ctx, cancel := scrapeCtx()
+		defer cancel()
+		n, _, ok, err := core.QueueStatus(ctx)
+		return float64(n), ok && err == nil
+	})
+}
+
+// healthCheck reports the store, Ollama (when used) and the background queue for /healthz, and
+// registers the matching gauges.
+func healthCheck(cfg config, store backend, core *memstore.Core) func(context.Context) httpapi.Health {
+	var client *ollama.Client
+	if cfg.usesOllama() {
+		client, _ = ollama.New(ollama.Config{URL: cfg.OllamaURL, EmbedTimeout: probeTimeout, ChatTimeout: probeTimeout})
+	}
+	return func(ctx context.Context) httpapi.Health {
+		h := httpapi.Health{Store: httpapi.StoreHealth{Backend: cfg.Store, OK: true}}
+		n, err := store.Total(ctx)
+		if err != nil {
+			h.Store.OK, h.Store.Error = false, err.Error()
+		}
+		h.Store.Memories = n
+		if client != nil {
+			o := &httpapi.OllamaHealth{URL: client.URL(), OK: true}
+			if o.Version, err = client.Version(ctx); err != nil {
+				o.OK, o.Error = false, err.Error()
+			}
+			h.Ollama = o
+		}
+		if pending, limit, ok, err := core.QueueStatus(ctx); ok {
+			q := &httpapi.QueueHealth{Pending: pending, Limit: limit, Workers: cfg.Workers}
+			if err != nil {
+				q.Error = err.Error()
+			}
+			h.Queue = q
+		}
+		return h
 	}
 }
 
@@ -100,42 +157,32 @@ func serveStdio(ctx context.Context, s *server.MCPServer, stdin io.Reader, stdou
 	return fmt.Errorf("stdio transport: %w", err)
 }
 
-// counter is the part of the store /healthz reports.
-type counter interface {
-	Total(ctx context.Context) (int, error)
-}
-
-func serveHTTP(ctx context.Context, cfg config, s *server.MCPServer, store counter, logger zerolog.Logger) error {
+func serveHTTP(ctx context.Context, cfg config, s *server.MCPServer, api httpapi.Config, logger zerolog.Logger) error {
 	mcpHandler := server.NewStreamableHTTPServer(s,
 		server.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(logger))),
 	)
-	mux := http.NewServeMux()
-	mux.Handle("/mcp", mcpHandler)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		n, err := store.Total(r.Context())
-		if err != nil {
-			// The store is unreachable (a Qdrant down): the instance cannot serve, so a load
-			// balancer should take it out.
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_ = json.NewEncoder(w).Encode(map[string]any{"status": "unavailable", "error": err.Error(), "version": version})
-			return
-		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"status": "ok", "memories": n, "version": version})
-	})
+	api.MCP = mcpHandler
+	handler := httpapi.New(api)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		// A slow client cannot hold a connection by trickling its body.
+		ReadTimeout: 2 * time.Minute,
+		IdleTimeout: 2 * time.Minute,
 		// In-flight requests keep their context when the signal arrives, so Shutdown can drain them.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 		ErrorLog:    log.New(logger, "", 0),
 	}
-	logger.Info().Str("url", "http://"+ln.Addr().String()+"/mcp").Msg("listening")
+	keys := 0
+	if cfg.Keys != nil {
+		keys = cfg.Keys.Len()
+	}
+	logger.Info().Str("url", "http://"+ln.Addr().String()+"/mcp").Str("playground", "http://"+ln.Addr().String()+"/playground/").
+		Int("api_keys", keys).Msg("listening")
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
