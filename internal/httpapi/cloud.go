@@ -12,13 +12,13 @@ import (
 // examples work with only the host changed.
 
 func (h *Handler) cloudRoutes(prefix string) {
-	h.handle("POST "+prefix+"/add/message", routeOpts{}, h.cloudAdd)
-	h.handle("POST "+prefix+"/search/memory", routeOpts{}, h.cloudSearch)
-	h.handle("POST "+prefix+"/get/memory", routeOpts{}, h.cloudGetMemory)
-	h.handle("POST "+prefix+"/delete/memory", routeOpts{}, h.cloudDelete)
-	h.handle("POST "+prefix+"/add/feedback", routeOpts{}, h.cloudFeedback)
-	h.handle("POST "+prefix+"/get/status", routeOpts{}, h.getStatus)
-	h.handle("POST "+prefix+"/chat", routeOpts{noLimit: true}, h.cloudChat)
+	h.handle("POST "+prefix+"/add/message", routeOpts{}, decoded(h, h.cloudAdd))
+	h.handle("POST "+prefix+"/search/memory", routeOpts{}, decoded(h, h.cloudSearch))
+	h.handle("POST "+prefix+"/get/memory", routeOpts{}, decoded(h, h.cloudGetMemory))
+	h.handle("POST "+prefix+"/delete/memory", routeOpts{}, decoded(h, h.cloudDelete))
+	h.handle("POST "+prefix+"/add/feedback", routeOpts{}, decoded(h, h.cloudFeedback))
+	h.handle("POST "+prefix+"/get/status", routeOpts{}, decoded(h, h.getStatus))
+	h.handle("POST "+prefix+"/chat", routeOpts{noLimit: true}, decoded(h, h.cloudChat))
 }
 
 type cloudAddRequest struct {
@@ -46,12 +46,7 @@ type cloudTaskData struct {
 	Memories []string `json:"memory_ids,omitempty"`
 }
 
-func (h *Handler) cloudAdd(w http.ResponseWriter, r *http.Request) {
-	var req cloudAddRequest
-	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handler) cloudAdd(w http.ResponseWriter, r *http.Request, req cloudAddRequest) {
 	msgs, err := toMessages("messages", req.Messages)
 	if err != nil {
 		h.fail(w, r, err)
@@ -62,13 +57,7 @@ func (h *Handler) cloudAdd(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	info := req.Info
-	if req.Source != "" {
-		if info == nil {
-			info = map[string]string{}
-		}
-		info["source"] = req.Source
-	}
+	info := withSource(req.Info, req.Source)
 	async := memstore.AsyncMode // the cloud's default
 	if req.AsyncMode != nil && !*req.AsyncMode {
 		async = memstore.SyncMode
@@ -117,12 +106,7 @@ type cloudSearchData struct {
 	PreferenceNote       string      `json:"preference_note"`
 }
 
-func (h *Handler) cloudSearch(w http.ResponseWriter, r *http.Request) {
-	var req cloudSearchRequest
-	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handler) cloudSearch(w http.ResponseWriter, r *http.Request, req cloudSearchRequest) {
 	if req.MemoryLimitNumber == nil {
 		req.MemoryLimitNumber = ptr(6)
 	}
@@ -174,12 +158,7 @@ type cloudGetMemoryData struct {
 // cloudMaxSize is the cloud API's largest page.
 const cloudMaxSize = 50
 
-func (h *Handler) cloudGetMemory(w http.ResponseWriter, r *http.Request) {
-	var req cloudGetMemoryRequest
-	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handler) cloudGetMemory(w http.ResponseWriter, r *http.Request, req cloudGetMemoryRequest) {
 	page, size := max(deref(req.Page, 1), 1), deref(req.Size, 10)
 	if size < 1 || size > cloudMaxSize {
 		h.fail(w, r, memstore.Invalidf("size", "give a page size from 1 to 50", "%d is out of range", size))
@@ -214,12 +193,7 @@ type cloudDeleteRequest struct {
 	MemoryType any `json:"memory_type"`
 }
 
-func (h *Handler) cloudDelete(w http.ResponseWriter, r *http.Request) {
-	var req cloudDeleteRequest
-	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handler) cloudDelete(w http.ResponseWriter, r *http.Request, req cloudDeleteRequest) {
 	if req.MemoryIDs != nil {
 		// v2.0.1 clients send user_ids beside memory_ids; the ids alone decide (the key still
 		// must reach every owner).
@@ -258,12 +232,7 @@ type cloudFeedbackRequest struct {
 	AllowKnowledgebaseIDs []string `json:"allow_knowledgebase_ids"`
 }
 
-func (h *Handler) cloudFeedback(w http.ResponseWriter, r *http.Request) {
-	var req cloudFeedbackRequest
-	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handler) cloudFeedback(w http.ResponseWriter, r *http.Request, req cloudFeedbackRequest) {
 	history, err := toMessages("history", req.History)
 	if err != nil {
 		h.fail(w, r, err)
@@ -296,11 +265,6 @@ func (h *Handler) cloudFeedback(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, envelope{Code: 200, Message: msg, Data: cloudTaskData{Success: true, TaskID: res.TaskID, Status: status}, TaskID: res.TaskID})
 }
 
-func (h *Handler) cloudChat(w http.ResponseWriter, r *http.Request) {
-	var req productChatRequest
-	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handler) cloudChat(w http.ResponseWriter, r *http.Request, req productChatRequest) {
 	h.chat(w, r, req, "ok")
 }

@@ -288,6 +288,19 @@ func decode(r *http.Request, dst any) error {
 	return tools.Decode(body, dst)
 }
 
+// decoded adapts a handler of a decoded request body: a body that cannot be decoded is answered
+// with the error naming the field.
+func decoded[Req any](h *Handler, fn func(http.ResponseWriter, *http.Request, Req)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req Req
+		if err := decode(r, &req); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		fn(w, r, req)
+	}
+}
+
 // user resolves the user of a request that may name none.
 func (h *Handler) user(ctx context.Context, id string) string {
 	if id != "" {

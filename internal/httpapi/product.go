@@ -13,15 +13,15 @@ import (
 // defaults as there, so MemOS clients and scripts work unchanged.
 
 func (h *Handler) productRoutes() {
-	h.handle("POST /product/add", routeOpts{}, h.productAdd)
-	h.handle("POST /product/search", routeOpts{}, h.productSearch)
-	h.handle("POST /product/get_memory", routeOpts{}, h.productGetMemory)
+	h.handle("POST /product/add", routeOpts{}, decoded(h, h.productAdd))
+	h.handle("POST /product/search", routeOpts{}, decoded(h, h.productSearch))
+	h.handle("POST /product/get_memory", routeOpts{}, decoded(h, h.productGetMemory))
 	h.handle("GET /product/get_memory/{id}", routeOpts{}, h.productGetOne)
-	h.handle("POST /product/delete_memory", routeOpts{}, h.productDelete)
-	h.handle("POST /product/feedback", routeOpts{}, h.productFeedback)
-	h.handle("POST /product/chat/complete", routeOpts{}, h.productChatComplete)
-	h.handle("POST /product/chat/stream", routeOpts{noLimit: true}, h.productChatStream)
-	h.handle("POST /product/get_status", routeOpts{}, h.getStatus)
+	h.handle("POST /product/delete_memory", routeOpts{}, decoded(h, h.productDelete))
+	h.handle("POST /product/feedback", routeOpts{}, decoded(h, h.productFeedback))
+	h.handle("POST /product/chat/complete", routeOpts{}, decoded(h, h.productChatComplete))
+	h.handle("POST /product/chat/stream", routeOpts{noLimit: true}, decoded(h, h.productChatStream))
+	h.handle("POST /product/get_status", routeOpts{}, decoded(h, h.getStatus))
 }
 
 type productAddRequest struct {
@@ -56,12 +56,7 @@ type addedItem struct {
 	CubeID     string `json:"cube_id"`
 }
 
-func (h *Handler) productAdd(w http.ResponseWriter, r *http.Request) {
-	var req productAddRequest
-	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handler) productAdd(w http.ResponseWriter, r *http.Request, req productAddRequest) {
 	if req.DocPath != "" {
 		h.fail(w, r, memstore.Invalid("doc_path", "documents are not supported by this server", "send the text as messages"))
 		return
@@ -82,13 +77,7 @@ func (h *Handler) productAdd(w http.ResponseWriter, r *http.Request) {
 	if req.AsyncMode == "" {
 		req.AsyncMode = memstore.AsyncMode // MemOS's default
 	}
-	info := req.Info
-	if req.Source != "" {
-		if info == nil {
-			info = map[string]string{}
-		}
-		info["source"] = req.Source
-	}
+	info := withSource(req.Info, req.Source)
 	cubes := req.WritableCubeIDs
 	if len(cubes) == 0 {
 		cubes = []string{""} // the user's own cube
@@ -168,12 +157,7 @@ type searchData struct {
 	PrefNote   string      `json:"pref_note"`
 }
 
-func (h *Handler) productSearch(w http.ResponseWriter, r *http.Request) {
-	var req productSearchRequest
-	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handler) productSearch(w http.ResponseWriter, r *http.Request, req productSearchRequest) {
 	user := h.user(r.Context(), req.UserID)
 	facts, prefs := true, req.IncludePreference
 	switch req.SearchMemoryType {
@@ -238,12 +222,7 @@ type getMemoryData struct {
 // listAllLimit bounds a get_memory without paging (MemOS returns everything).
 const listAllLimit = 10000
 
-func (h *Handler) productGetMemory(w http.ResponseWriter, r *http.Request) {
-	var req productGetMemoryRequest
-	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handler) productGetMemory(w http.ResponseWriter, r *http.Request, req productGetMemoryRequest) {
 	user := h.user(r.Context(), req.UserID)
 	list := memstore.ListRequest{UserID: user, CubeID: req.MemCubeID, IncludePreference: req.IncludePreference,
 		IncludeArchived: deref(req.IncludeArchived, true), IncludeExpired: deref(req.IncludeExpired, true), Filter: req.Filter}
@@ -328,12 +307,7 @@ type deleteData struct {
 	NotFoundIDs  []string `json:"not_found_ids"`
 }
 
-func (h *Handler) productDelete(w http.ResponseWriter, r *http.Request) {
-	var req productDeleteRequest
-	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handler) productDelete(w http.ResponseWriter, r *http.Request, req productDeleteRequest) {
 	if len(req.FileIDs) > 0 {
 		h.fail(w, r, memstore.Invalid("file_ids", "this server keeps no files", "delete by memory_ids, or by user_id"))
 		return
@@ -407,12 +381,7 @@ type feedbackUpdate struct {
 	OriginMemory string `json:"origin_memory"`
 }
 
-func (h *Handler) productFeedback(w http.ResponseWriter, r *http.Request) {
-	var req productFeedbackRequest
-	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handler) productFeedback(w http.ResponseWriter, r *http.Request, req productFeedbackRequest) {
 	history, err := toMessages("history", req.History)
 	if err != nil {
 		h.fail(w, r, err)
@@ -548,12 +517,7 @@ type chatData struct {
 	MemoriesUsed   []memstore.UsedMemory `json:"memories_used"`
 }
 
-func (h *Handler) productChatComplete(w http.ResponseWriter, r *http.Request) {
-	var req productChatRequest
-	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handler) productChatComplete(w http.ResponseWriter, r *http.Request, req productChatRequest) {
 	h.chat(w, r, req, "Chat completed successfully")
 }
 
@@ -582,12 +546,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request, req productChatRe
 	writeOK(w, message, data)
 }
 
-func (h *Handler) productChatStream(w http.ResponseWriter, r *http.Request) {
-	var req productChatRequest
-	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handler) productChatStream(w http.ResponseWriter, r *http.Request, req productChatRequest) {
 	req.Stream = true
 	h.chat(w, r, req, "")
 }
@@ -635,12 +594,7 @@ type statusRequest struct {
 	TaskID string `json:"task_id"`
 }
 
-func (h *Handler) getStatus(w http.ResponseWriter, r *http.Request) {
-	var req statusRequest
-	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handler) getStatus(w http.ResponseWriter, r *http.Request, req statusRequest) {
 	t, err := h.cfg.Core.GetTask(r.Context(), req.TaskID)
 	if err != nil {
 		h.fail(w, r, err)

@@ -37,3 +37,16 @@ func parseOptionalTime(field, s string) (*time.Time, error) {
 	}
 	return &t, nil
 }
+
+// withSource records MemOS's deprecated "source" field as info.source.
+func withSource(info map[string]string, source string) map[string]string {
+	if source == "" {
+		return info
+	}
+	out := make(map[string]string, len(info)+1)
+	for k, v := range info {
+		out[k] = v
+	}
+	out["source"] = source
+	return out
+}
