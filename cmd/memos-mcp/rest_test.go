@@ -485,4 +485,3 @@ func sseEvents(t *testing.T, body io.Reader) []map[string]any {
 	}
 	return events
 }
-
