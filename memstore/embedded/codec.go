@@ -288,9 +288,13 @@ func decodeHeader(b []byte, vec []float32) (header, []float32, int, error) {
 	if r.bad {
 		return h, vec, 0, errCorrupt
 	}
-	for range dim {
-		vec = append(vec, math.Float32frombits(r.uint32()))
+	// count(4) checked the bytes are there; decode them in one tight loop.
+	raw := r.b[r.p : r.p+4*dim]
+	vec = slices.Grow(vec, dim)
+	for i := 0; i+4 <= len(raw); i += 4 {
+		vec = append(vec, math.Float32frombits(binary.LittleEndian.Uint32(raw[i:])))
 	}
+	r.p += 4 * dim
 	return h, vec, r.p, nil
 }
 

@@ -17,6 +17,9 @@ type index struct {
 	dim   int
 	users map[string]map[partKey]*part
 	byID  map[[16]byte]*entry
+	// loading is set while the store bulk-loads its records at open: entries are appended to their
+	// partition's order unsorted (records come in id order), and finishLoad sorts once.
+	loading bool
 }
 
 type partKey struct {
@@ -31,14 +34,24 @@ type part struct {
 	// order is sorted by (created, id) ascending; newest-first listing walks it backwards, so the
 	// common case (a new memory is the newest) appends.
 	order []*entry
-	// vecs holds the vectors row by row (row i at vecs[i*dim:]); rows[i] owns row i. Rows are
-	// packed: removing a row moves the last row into the hole, so a scan never skips gaps.
-	vecs []float32
-	rows []*entry
+	// vecs holds the vectors column by column: dimension d of row i is vecs[d*stride+i], and
+	// rows[i] owns row i. A scan then streams through memory once per dimension the query uses
+	// — few for the built-in embedder's sparse vectors — instead of jumping through every row.
+	// Rows are packed: removing a row moves the last row into the hole, so a scan never skips gaps.
+	// stride is how many rows the columns have room for; it doubles when full.
+	vecs   []float32
+	stride int
+	rows   []*entry
 	// statusCount and expiring let totals be answered without a scan when no filter needs one.
 	statusCount map[memstore.Status]int
 	expiring    int
-	lex         lexIndex
+	// lex is the keyword index. Partitions loaded at open build it on their first keyword search
+	// (lexReady false until then), so a restart does not pay for every user's word lists.
+	lex      lexIndex
+	lexReady bool
+	// loadBuf holds the vectors row by row while the store bulk-loads (see index.loading), in
+	// chunks of loadChunk rows so growing never copies; they become columns once, at the end.
+	loadBuf [][]float32
 }
 
 // entry is one memory in the index: what ordering, scoping, filtering and lexical scoring need.
@@ -91,27 +104,42 @@ func (x *index) put(id [16]byte, h header, vec []float32) {
 	key := partKey{cube: h.cube, kind: h.kind}
 	p := parts[key]
 	if p == nil {
-		p = &part{user: h.user, key: key, statusCount: make(map[memstore.Status]int)}
+		p = &part{user: h.user, key: key, statusCount: make(map[memstore.Status]int), lexReady: !x.loading}
 		parts[key] = p
 	}
 	e := &entry{id: id, created: h.created, updated: h.updated, expires: h.expires, hasExpiry: h.hasExpiry,
 		status: h.status, conv: h.conv, part: p,
 		memoryType: h.memoryType, preferenceType: h.preferenceType, polarity: h.polarity,
 		key: h.key, topic: h.topic, confidence: h.confidence, tags: h.tags, info: h.info}
-	e.terms = terms(h.text)
-	sort.Slice(e.terms, func(i, j int) bool { return e.terms[i].hash < e.terms[j].hash })
-	for _, t := range e.terms {
-		e.length += t.tf
+	if p.lexReady {
+		e.setTerms(h.text)
+		p.lex.add(e)
 	}
-	p.lex.add(e)
 	i := len(p.order)
-	if i > 0 && less(e, p.order[i-1]) {
+	if !x.loading && i > 0 && less(e, p.order[i-1]) {
 		i = sort.Search(len(p.order), func(j int) bool { return less(e, p.order[j]) })
 	}
-	p.order = slices.Insert(p.order, i, e)
+	if x.loading {
+		p.order = append(p.order, e) // sorted once the load is done
+	} else {
+		p.order = slices.Insert(p.order, i, e)
+	}
 	e.row = len(p.rows)
+	if x.loading {
+		if e.row%loadChunk == 0 {
+			p.loadBuf = append(p.loadBuf, make([]float32, 0, loadChunk*x.dim))
+		}
+		last := len(p.loadBuf) - 1
+		p.loadBuf[last] = append(p.loadBuf[last], vec...)
+	} else {
+		if len(p.rows) == p.stride {
+			p.grow(x.dim)
+		}
+		for d, v := range vec {
+			p.vecs[d*p.stride+e.row] = v
+		}
+	}
 	p.rows = append(p.rows, e)
-	p.vecs = append(p.vecs, vec...)
 	p.statusCount[h.status]++
 	if h.hasExpiry {
 		p.expiring++
@@ -135,13 +163,16 @@ func (x *index) remove(id [16]byte) bool {
 	last := len(p.rows) - 1
 	if e.row != last {
 		moved := p.rows[last]
-		copy(p.vecs[e.row*x.dim:(e.row+1)*x.dim], p.vecs[last*x.dim:(last+1)*x.dim])
+		for d := 0; d < len(p.vecs); d += p.stride {
+			p.vecs[d+e.row] = p.vecs[d+last]
+		}
 		p.rows[e.row] = moved
 		moved.row = e.row
 	}
 	p.rows = p.rows[:last]
-	p.vecs = p.vecs[:last*x.dim]
-	p.lex.remove(e)
+	if p.lexReady {
+		p.lex.remove(e)
+	}
 	p.statusCount[e.status]--
 	if e.hasExpiry {
 		p.expiring--
@@ -291,14 +322,20 @@ func (x *index) search(scope memstore.Scope, f memstore.Filter, q []float32, tex
 	if text == "" {
 		return byVector
 	}
-	lex := bm25(parts, f, terms(text))
-	byText := make([]scored, 0, len(lex))
-	for e, sc := range lex {
-		byText = append(byText, scored{e: e, score: sc})
+	// The best depth keyword matches, by a bounded heap: common words match thousands of entries.
+	h := make(topK, 0, depth+1)
+	for e, sc := range bm25(parts, f, terms(text)) {
+		s := scored{e: e, score: sc}
+		if len(h) < depth {
+			heap.Push(&h, s)
+		} else if better(s, h[0]) {
+			h[0] = s
+			heap.Fix(&h, 0)
+		}
 	}
-	sort.Slice(byText, func(i, j int) bool { return better(byText[i], byText[j]) })
-	if len(byText) > depth {
-		byText = byText[:depth]
+	byText := make([]scored, len(h))
+	for i := len(h) - 1; i >= 0; i-- {
+		byText[i] = heap.Pop(&h).(scored)
 	}
 	fused := make(map[*entry]float64, len(byVector)+len(byText))
 	cosine := make(map[*entry]float64, len(byVector)+len(byText))
@@ -309,7 +346,7 @@ func (x *index) search(scope memstore.Scope, f memstore.Filter, q []float32, tex
 	for r, s := range byText {
 		fused[s.e] += 1 / float64(rrfK+r+1)
 		if _, ok := cosine[s.e]; !ok {
-			cosine[s.e] = float64(x.dot(s.e, q))
+			cosine[s.e] = float64(dotRow(s.e, q))
 		}
 	}
 	out := make([]scored, 0, len(fused))
@@ -336,24 +373,21 @@ func (x *index) vectorTop(parts []*part, f memstore.Filter, q []float32, limit i
 			nz = append(nz, i)
 		}
 	}
-	sparse := len(nz) < x.dim/4
 	h := make(topK, 0, limit+1)
-	dim := x.dim
+	var scores []float32
 	for _, p := range parts {
+		n := len(p.rows)
+		if n == 0 {
+			continue
+		}
+		scores = slices.Grow(scores[:0], n)[:n]
+		clear(scores)
+		scoreColumns(scores, p, q, nz)
 		for row, e := range p.rows {
 			if !matches(e, f) {
 				continue
 			}
-			v := p.vecs[row*dim : (row+1)*dim]
-			var dot float32
-			if sparse {
-				for _, i := range nz {
-					dot += q[i] * v[i]
-				}
-			} else {
-				dot = dotProduct(q, v)
-			}
-			s := scored{e: e, score: float64(dot), relevance: float64(dot)}
+			s := scored{e: e, score: float64(scores[row]), relevance: float64(scores[row])}
 			if len(h) < limit {
 				heap.Push(&h, s)
 			} else if better(s, h[0]) {
@@ -369,26 +403,36 @@ func (x *index) vectorTop(parts []*part, f memstore.Filter, q []float32, limit i
 	return out
 }
 
-// dot is the dot product of e's vector with q.
-func (x *index) dot(e *entry, q []float32) float32 {
-	return dotProduct(q, e.part.vecs[e.row*x.dim:(e.row+1)*x.dim])
+// scoreColumns adds q·v to scores[i] for every row i, reading only the columns of the query's
+// nonzero dimensions nz, four at a time so each score is loaded and stored once per four.
+func scoreColumns(scores []float32, p *part, q []float32, nz []int) {
+	n := len(scores)
+	k := 0
+	for ; k+4 <= len(nz); k += 4 {
+		q0, q1, q2, q3 := q[nz[k]], q[nz[k+1]], q[nz[k+2]], q[nz[k+3]]
+		c0, c1, c2, c3 := p.col(nz[k])[:n], p.col(nz[k+1])[:n], p.col(nz[k+2])[:n], p.col(nz[k+3])[:n]
+		for i := range scores {
+			scores[i] += q0*c0[i] + q1*c1[i] + q2*c2[i] + q3*c3[i]
+		}
+	}
+	for ; k < len(nz); k++ {
+		qk, c := q[nz[k]], p.col(nz[k])[:n]
+		for i := range scores {
+			scores[i] += qk * c[i]
+		}
+	}
 }
 
-// dotProduct is unrolled by four; the compiler keeps the partial sums in registers.
-func dotProduct(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
+// dotRow is the dot product of e's vector with q, visiting only q's nonzero dimensions.
+func dotRow(e *entry, q []float32) float32 {
+	p := e.part
+	var s float32
+	for d, v := range q {
+		if v != 0 {
+			s += v * p.vecs[d*p.stride+e.row]
+		}
 	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return s0 + s1 + s2 + s3
+	return s
 }
 
 // list returns the ids of one page of entries passing f, newest first, and the total.
@@ -452,4 +496,100 @@ func (x *index) matching(scope memstore.Scope, f memstore.Filter) [][16]byte {
 		}
 	}
 	return ids
+}
+
+// grow doubles the room of p's columns.
+func (p *part) grow(dim int) {
+	stride := max(8, 2*p.stride)
+	vecs := make([]float32, dim*stride)
+	n := len(p.rows)
+	for d := range dim {
+		copy(vecs[d*stride:d*stride+n], p.vecs[d*p.stride:d*p.stride+n])
+	}
+	p.vecs, p.stride = vecs, stride
+}
+
+// col returns dimension d of p's rows.
+func (p *part) col(d int) []float32 { return p.vecs[d*p.stride : d*p.stride+len(p.rows)] }
+
+// finishLoad sorts every partition's order and turns its vectors into columns after a bulk load
+// (see index.loading).
+func (x *index) finishLoad() {
+	for _, parts := range x.users {
+		for _, p := range parts {
+			p.transposeLoad(x.dim)
+			slices.SortFunc(p.order, func(a, b *entry) int {
+				if less(a, b) {
+					return -1
+				}
+				if less(b, a) {
+					return 1
+				}
+				return 0
+			})
+		}
+	}
+	x.loading = false
+}
+
+// loadChunk is how many rows one chunk of a bulk load holds: small enough for the chunk and the
+// columns it feeds to stay in cache while it is transposed.
+const loadChunk = 64
+
+// transposeLoad moves the vectors loaded row by row into p's columns, a tile of rows at a time so
+// both sides stay in cache.
+func (p *part) transposeLoad(dim int) {
+	n := len(p.rows)
+	if p.loadBuf == nil || n == 0 {
+		return
+	}
+	p.stride = n
+	p.vecs = make([]float32, dim*n)
+	for c, chunk := range p.loadBuf {
+		r0 := c * loadChunk
+		for r := 0; r+dim <= len(chunk); r += dim {
+			row, at := chunk[r:r+dim], r0+r/dim
+			for d, v := range row {
+				p.vecs[d*n+at] = v
+			}
+		}
+	}
+	p.loadBuf = nil
+}
+
+// setTerms computes e's keyword terms from its text.
+func (e *entry) setTerms(text string) {
+	e.terms = terms(text)
+	sort.Slice(e.terms, func(i, j int) bool { return e.terms[i].hash < e.terms[j].hash })
+	e.length = 0
+	for _, t := range e.terms {
+		e.length += t.tf
+	}
+}
+
+// lexPending returns the partitions among parts whose keyword index is not built yet.
+func lexPending(parts []*part) []*part {
+	var out []*part
+	for _, p := range parts {
+		if !p.lexReady {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// buildLex builds p's keyword index from its entries' texts (text returns an entry's text).
+func (p *part) buildLex(text func(*entry) (string, error)) error {
+	for _, e := range p.rows {
+		t, err := text(e)
+		if err != nil {
+			return err
+		}
+		e.setTerms(t)
+	}
+	for _, e := range p.rows {
+		p.lex.add(e)
+	}
+	p.lexReady = true
+	return nil
 }

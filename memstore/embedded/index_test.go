@@ -109,9 +109,9 @@ func checkIndex(t *testing.T, x *index, ref refIndex) {
 			if len(p.order) == 0 {
 				t.Errorf("%s is empty but kept", where)
 			}
-			if len(p.rows) != len(p.order) || len(p.vecs) != len(p.rows)*x.dim {
-				t.Errorf("%s: %d in order, %d rows, %d vector values (want %d); rows not packed",
-					where, len(p.order), len(p.rows), len(p.vecs), len(p.order)*x.dim)
+			if len(p.rows) != len(p.order) || p.stride < len(p.rows) || len(p.vecs) != p.stride*x.dim {
+				t.Errorf("%s: %d in order, %d rows, room for %d in %d values of %d dimensions; rows not packed",
+					where, len(p.order), len(p.rows), p.stride, len(p.vecs), x.dim)
 				continue
 			}
 			for i := 1; i < len(p.order); i++ {
@@ -149,7 +149,11 @@ func checkIndex(t *testing.T, x *index, ref refIndex) {
 				if want := terms(r.h.text); len(want) != len(e.terms) || e.removed {
 					t.Errorf("%s: entry %x has %d terms (removed %v), want the %d of %q", where, e.id, len(e.terms), e.removed, len(want), r.h.text)
 				}
-				if got := p.vecs[row*x.dim : (row+1)*x.dim]; !slices.Equal(got, r.vec) {
+				got := make([]float32, x.dim)
+				for d := range got {
+					got[d] = p.col(d)[row]
+				}
+				if !slices.Equal(got, r.vec) {
 					t.Errorf("%s: row %d (%x) has vector %v, want %v", where, row, e.id, got, r.vec)
 				}
 				statuses[e.status]++
@@ -671,11 +675,12 @@ func checkLex(t *testing.T, where string, p *part) {
 			t.Errorf("%s: empty posting list kept for %x", where, h)
 		}
 		seen := map[*entry]bool{}
-		for _, e := range list {
+		for _, ps := range list {
+			e := ps.e
 			switch {
 			case seen[e]:
 				t.Errorf("%s: %x posted twice under %x", where, e.id, h)
-			case e.tfOf(h) == 0:
+			case e.tfOf(h) == 0 || e.tfOf(h) != ps.tf:
 				t.Errorf("%s: %x posted under %x, a term it does not hold", where, e.id, h)
 			case !live[e] && !e.removed:
 				t.Errorf("%s: %x posted under %x is neither live in the partition nor removed", where, e.id, h)
@@ -687,7 +692,7 @@ func checkLex(t *testing.T, where string, p *part) {
 	}
 	for e := range live {
 		for _, tm := range e.terms {
-			if !slices.Contains(l.postings[tm.hash], e) {
+			if !slices.ContainsFunc(l.postings[tm.hash], func(ps posting) bool { return ps.e == e }) {
 				t.Errorf("%s: live entry %x is missing from the posting list of %x", where, e.id, tm.hash)
 			}
 		}
@@ -973,17 +978,46 @@ func TestIndexSearchLimit(t *testing.T) {
 	}
 }
 
-func TestDotProduct(t *testing.T) {
+func TestScoreColumns(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, n := range []int{0, 1, 3, 4, 5, 8, 13, 384} {
-		a, b := make([]float32, n), make([]float32, n+2) // b may be longer
-		var want float64
-		for i := range a {
-			a[i], b[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
-			want += float64(a[i]) * float64(b[i])
+	const rows, dim = 7, 13
+	p := &part{}
+	want := make([][]float32, rows)
+	for i := range rows {
+		if len(p.rows) == p.stride {
+			p.grow(dim) // columns have room beyond the rows
 		}
-		if got := dotProduct(a, b); math.Abs(float64(got)-want) > 1e-4*math.Max(1, math.Abs(want)) {
-			t.Errorf("dotProduct of length %d = %v, want %v", n, got, want)
+		want[i] = make([]float32, dim)
+		for d := range dim {
+			want[i][d] = float32(rng.NormFloat64())
+			p.vecs[d*p.stride+i] = want[i][d]
+		}
+		p.rows = append(p.rows, &entry{row: i, part: p})
+	}
+	for _, nnz := range []int{0, 1, 3, 4, 5, 8, 13} {
+		q := make([]float32, dim)
+		var nz []int
+		for _, d := range rng.Perm(dim)[:nnz] {
+			q[d] = float32(rng.NormFloat64())
+		}
+		for d, v := range q {
+			if v != 0 {
+				nz = append(nz, d)
+			}
+		}
+		scores := make([]float32, rows)
+		scoreColumns(scores, p, q, nz)
+		for i := range rows {
+			var exact float64
+			for d := range dim {
+				exact += float64(q[d]) * float64(want[i][d])
+			}
+			if math.Abs(float64(scores[i])-exact) > 1e-4*math.Max(1, math.Abs(exact)) {
+				t.Errorf("%d nonzeros, row %d: score %v, want %v", nnz, i, scores[i], exact)
+			}
+			if got := dotRow(p.rows[i], q); math.Abs(float64(got)-exact) > 1e-4*math.Max(1, math.Abs(exact)) {
+				t.Errorf("%d nonzeros, row %d: dotRow %v, want %v", nnz, i, got, exact)
+			}
 		}
 	}
 }

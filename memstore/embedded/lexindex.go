@@ -40,18 +40,27 @@ func terms(text string) []term {
 // they make up half of them; then the postings are rebuilt from the live entries. Removing is then
 // O(1) rather than a walk of every posting list the memory's words are in.
 type lexIndex struct {
-	postings map[uint64][]*entry
-	totalLen float64 // sum of the live entries' lengths, for the average
+	postings map[uint64][]posting
+	df       map[uint64]int // live entries per term
+	totalLen float64        // sum of the live entries' lengths, for the average
 	live     int
 	dead     int
 }
 
+// posting is an entry holding a term, with the term's frequency in it.
+type posting struct {
+	e  *entry
+	tf float32
+}
+
 func (l *lexIndex) add(e *entry) {
 	if l.postings == nil {
-		l.postings = make(map[uint64][]*entry)
+		l.postings = make(map[uint64][]posting)
+		l.df = make(map[uint64]int)
 	}
 	for _, t := range e.terms {
-		l.postings[t.hash] = append(l.postings[t.hash], e)
+		l.postings[t.hash] = append(l.postings[t.hash], posting{e: e, tf: t.tf})
+		l.df[t.hash]++
 	}
 	l.totalLen += float64(e.length)
 	l.live++
@@ -59,6 +68,11 @@ func (l *lexIndex) add(e *entry) {
 
 func (l *lexIndex) remove(e *entry) {
 	e.removed = true
+	for _, t := range e.terms {
+		if l.df[t.hash]--; l.df[t.hash] == 0 {
+			delete(l.df, t.hash)
+		}
+	}
 	l.totalLen -= float64(e.length)
 	l.live--
 	l.dead++
@@ -70,9 +84,9 @@ func (l *lexIndex) remove(e *entry) {
 func (l *lexIndex) compact() {
 	for h, list := range l.postings {
 		kept := list[:0]
-		for _, e := range list {
-			if !e.removed {
-				kept = append(kept, e)
+		for _, ps := range list {
+			if !ps.e.removed {
+				kept = append(kept, ps)
 			}
 		}
 		if len(kept) == 0 {
@@ -108,22 +122,19 @@ func bm25(parts []*part, f memstore.Filter, query []term) map[*entry]float64 {
 	for _, q := range query {
 		df := 0 // live entries only: removed ones wait in the postings until compaction
 		for _, p := range parts {
-			for _, e := range p.lex.postings[q.hash] {
-				if !e.removed {
-					df++
-				}
-			}
+			df += p.lex.df[q.hash]
 		}
 		if df == 0 {
 			continue
 		}
 		idf := math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
 		for _, p := range parts {
-			for _, e := range p.lex.postings[q.hash] {
+			for _, ps := range p.lex.postings[q.hash] {
+				e := ps.e
 				if e.removed || !matches(e, f) {
 					continue
 				}
-				tf := float64(e.tfOf(q.hash))
+				tf := float64(ps.tf)
 				norm := tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(e.length)/avg))
 				scores[e] += idf * norm * float64(q.tf)
 			}

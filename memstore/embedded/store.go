@@ -161,9 +161,12 @@ func writeIdentity(meta *bolt.Bucket, id memstore.EmbedderIdentity) error {
 // rebuild loads every record's header and vector into the index.
 func (s *Store) rebuild() error {
 	dim := s.identity.Dim
+	s.idx.loading = true
+	defer s.idx.finishLoad()
+	buf := make([]float32, 0, dim) // the index copies the vector, so one buffer serves every record
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMemories).ForEach(func(k, v []byte) error {
-			h, vec, _, err := decodeHeader(v, make([]float32, 0, dim))
+			h, vec, _, err := decodeHeader(v, buf[:0])
 			if err != nil || len(k) != 16 {
 				return fmt.Errorf("open %s: record %x: %w", s.path, k, errCorrupt)
 			}
@@ -346,6 +349,11 @@ func (s *Store) Search(ctx context.Context, q memstore.VectorQuery) ([]memstore.
 	textFilter := q.Filter.Expr.NeedsText()
 	if textFilter {
 		limit = math.MaxInt32
+	}
+	if q.Text != "" {
+		if err := s.ensureLex(q.Scope, q.Filter); err != nil {
+			return nil, err
+		}
 	}
 	var found []scored
 	dim := 0
@@ -535,3 +543,38 @@ func (s *Store) Scan(ctx context.Context, after string, limit int) ([]memstore.M
 
 // Total implements memstore.Scanner.
 func (s *Store) Total(ctx context.Context) (int, error) { return s.Count(), ctx.Err() }
+
+// ensureLex builds the keyword index of the partitions a search reaches that were loaded at open
+// and not searched by keyword since. It holds the index's write lock meanwhile, so no write can
+// slip between reading the partition's rows and marking it built.
+func (s *Store) ensureLex(scope memstore.Scope, f memstore.Filter) error {
+	var pending []*part
+	s.readIndex(func() { pending = lexPending(s.idx.parts(scope, f)) })
+	if len(pending) == 0 {
+		return nil
+	}
+	var err error
+	s.withIndex(func() {
+		err = s.db.View(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketMemories)
+			text := func(e *entry) (string, error) {
+				v := b.Get(e.id[:])
+				if v == nil {
+					return "", fmt.Errorf("record %x is in the index but not in the file", e.id)
+				}
+				h, _, _, err := decodeHeader(v, nil)
+				return h.text, err
+			}
+			for _, p := range lexPending(s.idx.parts(scope, f)) {
+				if err := p.buildLex(text); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("build the keyword index: %w", err)
+	}
+	return nil
+}

@@ -3,8 +3,10 @@ package embedded_test
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -353,4 +355,71 @@ func openRecovering(dir string) (s *embedded.Store, err error, panicked any) {
 	defer func() { panicked = recover() }()
 	s, err = embedded.Open(dir, identity, embedded.Options{LockTimeout: 200 * time.Millisecond})
 	return s, err, nil
+}
+
+// TestReopenedStoreSearchesAlike: after a restart the vectors are loaded in bulk and the keyword
+// index is built on the first keyword search; searches must rank exactly as before the restart,
+// and writes made before that first search must be found by it.
+func TestReopenedStoreSearchesAlike(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpen(t, dir, embedded.Options{})
+	texts := []string{"green tea in the morning", "black coffee after lunch", "tea with milk", "hiking in the alps",
+		"jasmine tea from fujian", "coffee beans from kenya", "piano lessons on monday", "tea ceremony in kyoto"}
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var all []memstore.Memory
+	for i, text := range texts {
+		user := []string{"alice", "bob"}[i%2]
+		vec := make([]float32, identity.Dim)
+		vec[i%identity.Dim], vec[(i+3)%identity.Dim] = 1, 0.5
+		all = append(all, memstore.Memory{ID: uuid.NewString(), UserID: user, CubeID: user, Kind: memstore.KindFact,
+			MemoryType: memstore.LongTermMemory, Content: text, Status: memstore.StatusActivated,
+			CreatedAt: base.Add(time.Duration(i) * time.Minute), UpdatedAt: base, Embedding: vec})
+	}
+	if err := s.Put(t.Context(), all); err != nil {
+		t.Fatal(err)
+	}
+	query := func(s *embedded.Store, user string) []string {
+		t.Helper()
+		vec := make([]float32, identity.Dim)
+		vec[0] = 1
+		hits, err := s.Search(t.Context(), memstore.VectorQuery{Scope: memstore.Scope{UserID: user}, Filter: memstore.Filter{Now: base},
+			Vector: vec, Text: "tea", Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, h := range hits {
+			out = append(out, fmt.Sprintf("%s %.4f %.4f", h.Memory.Content, h.Score, h.Relevance))
+		}
+		return out
+	}
+	before := map[string][]string{"alice": query(s, "alice"), "bob": query(s, "bob")}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = mustOpen(t, dir, embedded.Options{})
+	// A write and a delete before the first keyword search of the reopened store.
+	extra := all[0]
+	extra.ID, extra.Content, extra.CreatedAt = uuid.NewString(), "oolong tea, strong", base.Add(time.Hour)
+	if err := s.Put(t.Context(), []memstore.Memory{extra}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Delete(t.Context(), []string{extra.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if got := query(s, "bob"); !slices.Equal(got, before["bob"]) {
+		t.Fatalf("bob after reopening:\n%v\nwant\n%v", got, before["bob"])
+	}
+	if got := query(s, "alice"); !slices.Equal(got, before["alice"]) {
+		t.Fatalf("alice after reopening:\n%v\nwant\n%v", got, before["alice"])
+	}
+	// Writes after the keyword index is built are found by keyword.
+	extra.ID = uuid.NewString()
+	if err := s.Put(t.Context(), []memstore.Memory{extra}); err != nil {
+		t.Fatal(err)
+	}
+	if got := query(s, "alice"); len(got) != len(before["alice"])+1 || !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "oolong") }) {
+		t.Fatalf("alice after a new tea memory: %v", got)
+	}
 }
