@@ -28,6 +28,7 @@ var update = flag.Bool("update", false, "rewrite the golden tool schemas in test
 type harness struct {
 	client *client.Client
 	store  memstore.Scanner // to count what calls wrote
+	core   *memstore.Core
 }
 
 // testStore is the backend the tool tests run on: embedded, or with MEMOS_TEST_STORE=qdrant the
@@ -39,7 +40,7 @@ type testStore interface {
 	memstore.Scanner
 }
 
-func openTestStore(t *testing.T, id memstore.EmbedderIdentity) testStore {
+func openTestStore(t testing.TB, id memstore.EmbedderIdentity) testStore {
 	t.Helper()
 	switch backend := os.Getenv("MEMOS_TEST_STORE"); backend {
 	case "", "embedded":
@@ -66,7 +67,12 @@ func openTestStore(t *testing.T, id memstore.EmbedderIdentity) testStore {
 func newHarness(t *testing.T) harness { return newHarnessWith(t, nil) }
 
 // newHarnessWith is newHarness with a generation model (nil: none), a task queue and running workers.
-func newHarnessWith(t *testing.T, llm memstore.LLM) harness {
+func newHarnessWith(t *testing.T, llm memstore.LLM) harness { return startHarness(t, llm, true) }
+
+// newBenchHarness is a harness as production runs it: no output validation, no model.
+func newBenchHarness(b *testing.B) harness { return startHarness(b, nil, false) }
+
+func startHarness(t testing.TB, llm memstore.LLM, validate bool) harness {
 	t.Helper()
 	emb := builtin.Embedder{}
 	store := openTestStore(t, emb.Identity())
@@ -78,7 +84,7 @@ func newHarnessWith(t *testing.T, llm memstore.LLM) harness {
 	workCtx, stopWork := context.WithCancel(context.Background())
 	wait := core.StartWorkers(workCtx, 2)
 	t.Cleanup(func() { stopWork(); wait(); store.Close() })
-	srv := tools.NewServer(core, tools.Options{Version: "test", DefaultUserID: "alice", ValidateOutput: true})
+	srv := tools.NewServer(core, tools.Options{Version: "test", DefaultUserID: "alice", ValidateOutput: validate})
 	c, err := client.NewInProcessClient(srv)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +99,7 @@ func newHarnessWith(t *testing.T, llm memstore.LLM) harness {
 	if _, err := c.Initialize(ctx, init); err != nil {
 		t.Fatal(err)
 	}
-	return harness{client: c, store: store}
+	return harness{client: c, store: store, core: core}
 }
 
 // call invokes a tool and returns its result; a protocol error fails the test.

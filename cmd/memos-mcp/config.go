@@ -61,6 +61,11 @@ type config struct {
 	// export only: where to write ("-" is stdout); import only: what to read ("-" is stdin)
 	ExportOut, ImportIn string
 
+	// bench only
+	BenchServer, BenchURL, BenchAPIKey, BenchProfile string
+	BenchStores, BenchSearches, BenchClients         int
+	BenchJSON                                        bool
+
 	// eval only
 	EvalDataset  string
 	EvalJSON     bool
@@ -186,6 +191,16 @@ func parseConfig(command string, args []string, getenv func(string) string, usag
 		fs.string(&cfg.ExportOut, "out", "MEMOS_EXPORT_OUT", "file to write the export to (- is standard output)")
 	case "import":
 		fs.string(&cfg.ImportIn, "in", "MEMOS_IMPORT_IN", "export file to read (- is standard input)")
+	case "bench":
+		cfg.BenchProfile, cfg.BenchStores, cfg.BenchSearches, cfg.BenchClients = "memos", 1000, 100, 1
+		fs.string(&cfg.BenchServer, "server", "MEMOS_BENCH_SERVER", "MCP server command to start over stdio (default: this binary on a fresh data directory)")
+		fs.string(&cfg.BenchURL, "url", "MEMOS_BENCH_URL", "drive a running server over streamable HTTP instead, e.g. http://127.0.0.1:8001/mcp")
+		fs.string(&cfg.BenchAPIKey, "api-key", "MEMOS_BENCH_API_KEY", "API key for --url")
+		fs.string(&cfg.BenchProfile, "profile", "MEMOS_BENCH_PROFILE", "the server's tools: memos, or official-memory (@modelcontextprotocol/server-memory)")
+		fs.int(&cfg.BenchStores, "stores", "MEMOS_BENCH_STORES", "how many memories to store, one call each")
+		fs.int(&cfg.BenchSearches, "searches", "MEMOS_BENCH_SEARCHES", "how many searches to run afterwards")
+		fs.int(&cfg.BenchClients, "clients", "MEMOS_BENCH_CLIENTS", "concurrent clients (with --url)")
+		fs.bool(&cfg.BenchJSON, "json", "MEMOS_BENCH_JSON", "print the report as JSON")
 	}
 	if command == "eval" {
 		cfg.EvalDataset = "testdata/eval/dataset.json"
@@ -200,6 +215,7 @@ func parseConfig(command string, args []string, getenv func(string) string, usag
 			"       memos-mcp export [--out FILE] write every memory, with its vector and history, as JSON lines\n"+
 			"       memos-mcp import --in FILE    load an export into the configured store (re-running resumes)\n"+
 			"       memos-mcp migrate --from embedded --to qdrant (or back)   copy every memory (re-running resumes)\n"+
+			"       memos-mcp bench [flags]       load a server: stores then searches, with latency percentiles\n"+
 			"       memos-mcp version\n\nFlags (each also settable by the environment variable shown):\n")
 		fs.VisitAll(func(f *flag.Flag) {
 			fmt.Fprintf(usageOut, "  --%s (%s, default %q)\n      %s\n", f.Name, fs.env[f.Name], f.DefValue, f.Usage)

@@ -39,7 +39,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "serve", "reindex", "eval", "export", "import", "migrate":
+	case "serve", "reindex", "eval", "export", "import", "migrate", "bench":
 		cfg, err := parseConfig(cmd, args, getenv, stderr)
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -59,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			err = runImport(ctx, cfg, stdin, stderr)
 		case "migrate":
 			err = runMigrate(ctx, cfg, stderr)
+		case "bench":
+			err = runBench(ctx, cfg, stdout, stderr)
 		default:
 			err = serve(ctx, cfg, stdin, stdout, stderr)
 		}
@@ -74,7 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		_, _ = parseConfig("serve", []string{"--help"}, getenv, stderr)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "memos-mcp: unknown command %q; commands are serve (the default), reindex, eval, export, import, migrate and version\n", cmd)
+		fmt.Fprintf(stderr, "memos-mcp: unknown command %q; commands are serve (the default), reindex, eval, export, import, migrate, bench and version\n", cmd)
 		return 2
 	}
 }
