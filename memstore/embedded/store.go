@@ -46,6 +46,10 @@ type Store struct {
 
 	writeMu sync.Mutex   // one writer at a time, so the index applies writes in commit order
 	mu      sync.RWMutex // guards identity and idx
+	// commitMu guards the queue of Puts waiting for the group commit (see commit).
+	commitMu   sync.Mutex
+	queue      []*pendingPut
+	committing bool
 	// identity is the embedder the store's vectors come from. Its dimension is 0 until the first
 	// vector is stored (or the embedder reports it), and fixed from then on.
 	identity memstore.EmbedderIdentity
@@ -212,12 +216,6 @@ func (s *Store) Put(ctx context.Context, memories []memstore.Memory) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	type prepared struct {
-		id     [16]byte
-		h      header
-		vec    []float32
-		record []byte
-	}
 	batch := make([]prepared, 0, len(memories))
 	for i := range memories {
 		m := memories[i]
@@ -246,43 +244,123 @@ func (s *Store) Put(ctx context.Context, memories []memstore.Memory) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	dim := len(batch[0].vec)
+	return s.commit(&pendingPut{batch: batch, dim: len(batch[0].vec), result: make(chan error, 1), lead: make(chan struct{}, 1)})
+}
+
+// prepared is a memory encoded for the file and the index.
+type prepared struct {
+	id     [16]byte
+	h      header
+	vec    []float32
+	record []byte
+}
+
+// pendingPut is one Put waiting to be committed.
+type pendingPut struct {
+	batch  []prepared
+	dim    int
+	result chan error
+	lead   chan struct{} // told when this Put is to commit the queue
+}
+
+// commit writes a Put durably, grouped with the Puts that arrive while another group is being
+// committed: a group is one transaction, so one fsync serves every writer in it (group commit).
+// One waiting Put leads each group; Puts keep their own all-or-nothing outcome and their order.
+func (s *Store) commit(p *pendingPut) error {
+	s.commitMu.Lock()
+	s.queue = append(s.queue, p)
+	if s.committing {
+		s.commitMu.Unlock()
+		select {
+		case err := <-p.result: // committed in a group another Put led
+			return err
+		case <-p.lead:
+		}
+		s.commitMu.Lock()
+	} else {
+		s.committing = true
+	}
+	group := s.queue
+	s.queue = nil
+	s.commitMu.Unlock()
+
+	s.commitGroup(group)
+
+	s.commitMu.Lock()
+	if len(s.queue) > 0 {
+		s.queue[0].lead <- struct{}{} // the next group's leader
+	} else {
+		s.committing = false
+	}
+	s.commitMu.Unlock()
+	return <-p.result
+}
+
+// commitGroup writes the group's memories in one transaction and then to the index, in the order
+// the Puts arrived, and tells each Put its outcome.
+func (s *Store) commitGroup(group []*pendingPut) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	// Only writers change the dimension, and writers are serialised, so it cannot change below.
 	identity := s.Identity()
-	if identity.Name == memstore.AnyEmbedder.Name {
-		return fmt.Errorf("put: the store at %s was opened without an embedder, so it cannot take vectors", s.path)
+	dim := identity.Dim
+	var ok []*pendingPut
+	for _, p := range group {
+		switch {
+		case identity.Name == memstore.AnyEmbedder.Name:
+			p.result <- fmt.Errorf("put: the store at %s was opened without an embedder, so it cannot take vectors", s.path)
+		case dim == 0: // the first vector fixes the store's dimension
+			dim = p.dim
+			ok = append(ok, p)
+		case p.dim != dim:
+			if identity.Dim == 0 {
+				p.result <- fmt.Errorf("%w: the embedding to store has %d dimensions, but %d-dimensional vectors are being stored at the same time",
+					memstore.ErrEmbedderMismatch, p.dim, dim)
+			} else {
+				p.result <- s.dimMismatch("the embedding to store", p.dim)
+			}
+		default:
+			ok = append(ok, p)
+		}
 	}
-	if identity.Dim != 0 && dim != identity.Dim {
-		return s.dimMismatch("the embedding to store", dim)
+	if len(ok) == 0 {
+		return
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if identity.Dim == 0 { // the first vector fixes the store's dimension
+		if identity.Dim == 0 {
 			if err := writeIdentity(tx.Bucket(bucketMeta), memstore.EmbedderIdentity{Name: identity.Name, Dim: dim}); err != nil {
 				return err
 			}
 		}
 		b := tx.Bucket(bucketMemories)
-		for _, p := range batch {
-			if err := b.Put(p.id[:], p.record); err != nil {
-				return err
+		for _, p := range ok {
+			for _, r := range p.batch {
+				if err := b.Put(r.id[:], r.record); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("put %d memories: %w", len(batch), err)
+		for _, p := range ok {
+			p.result <- fmt.Errorf("put %d memories: %w", len(p.batch), err)
+		}
+		return
 	}
 	s.withIndex(func() {
 		if s.identity.Dim == 0 {
 			s.identity.Dim, s.idx.dim = dim, dim
 		}
-		for _, p := range batch {
-			s.idx.put(p.id, p.h, p.vec)
+		for _, p := range ok {
+			for _, r := range p.batch {
+				s.idx.put(r.id, r.h, r.vec)
+			}
 		}
 	})
-	return nil
+	for _, p := range ok {
+		p.result <- nil
+	}
 }
 
 // withIndex runs fn with the index locked for writing; the lock is released even if fn panics,

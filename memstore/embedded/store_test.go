@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -422,4 +423,59 @@ func TestReopenedStoreSearchesAlike(t *testing.T) {
 	if got := query(s, "alice"); len(got) != len(before["alice"])+1 || !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "oolong") }) {
 		t.Fatalf("alice after a new tea memory: %v", got)
 	}
+}
+
+// TestGroupCommit: Puts arriving together are committed together, yet each keeps its own outcome:
+// on a store whose dimension is not known yet, the first vector fixes it and concurrent Puts of
+// another dimension fail alone, writing nothing.
+func TestGroupCommit(t *testing.T) {
+	s := mustOpenWith(t, t.TempDir(), memstore.EmbedderIdentity{Name: "embedded-test"})
+	var wg sync.WaitGroup
+	errs := make([]error, 64)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dim := 8
+			if i%2 == 1 {
+				dim = 4
+			}
+			vec := make([]float32, dim)
+			vec[i%dim] = 1
+			m := memstore.Memory{ID: uuid.NewString(), UserID: fmt.Sprintf("u%d", i%5), CubeID: "c", Kind: memstore.KindFact,
+				MemoryType: memstore.LongTermMemory, Content: fmt.Sprintf("memory %d", i), Status: memstore.StatusActivated,
+				CreatedAt: time.Now(), UpdatedAt: time.Now(), Embedding: vec}
+			errs[i] = s.Put(t.Context(), []memstore.Memory{m})
+		}()
+	}
+	wg.Wait()
+	dim := s.Identity().Dim
+	ok := 0
+	for i, err := range errs {
+		wantDim := 8
+		if i%2 == 1 {
+			wantDim = 4
+		}
+		switch {
+		case wantDim == dim && err != nil:
+			t.Errorf("put %d (%d dimensions, the store's): %v", i, wantDim, err)
+		case wantDim != dim && !errors.Is(err, memstore.ErrEmbedderMismatch):
+			t.Errorf("put %d (%d dimensions, not the store's %d): %v, want ErrEmbedderMismatch", i, wantDim, dim, err)
+		case err == nil:
+			ok++
+		}
+	}
+	if ok != 32 || s.Count() != 32 {
+		t.Fatalf("%d puts succeeded and the store holds %d memories, want 32 and 32", ok, s.Count())
+	}
+}
+
+func mustOpenWith(t *testing.T, dir string, id memstore.EmbedderIdentity) *embedded.Store {
+	t.Helper()
+	s, err := embedded.Open(dir, id, embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
