@@ -21,26 +21,26 @@ import (
 // benchProfile says how to store and search on one kind of MCP memory server.
 type benchProfile struct {
 	storeTool, searchTool string
-	storeArgs             func(i int, text string) map[string]any
-	searchArgs            func(query string) map[string]any
+	storeArgs             func(user string, i int, text string) map[string]any
+	searchArgs            func(user, query string) map[string]any
 }
 
 var benchProfiles = map[string]benchProfile{
 	"memos": {
 		storeTool: "add_message", searchTool: "search_memory",
-		storeArgs: func(i int, text string) map[string]any {
-			return map[string]any{"user_id": "bench", "mode": "fast", "messages": []any{map[string]any{"role": "user", "content": text}}}
+		storeArgs: func(user string, i int, text string) map[string]any {
+			return map[string]any{"user_id": user, "mode": "fast", "messages": []any{map[string]any{"role": "user", "content": text}}}
 		},
-		searchArgs: func(q string) map[string]any { return map[string]any{"user_id": "bench", "query": q, "top_k": 10} },
+		searchArgs: func(user, q string) map[string]any { return map[string]any{"user_id": user, "query": q, "top_k": 10} },
 	},
 	// The official MCP memory server (@modelcontextprotocol/server-memory): a knowledge graph of
 	// entities with observations.
 	"official-memory": {
 		storeTool: "create_entities", searchTool: "search_nodes",
-		storeArgs: func(i int, text string) map[string]any {
+		storeArgs: func(_ string, i int, text string) map[string]any {
 			return map[string]any{"entities": []any{map[string]any{"name": fmt.Sprintf("note-%d", i), "entityType": "note", "observations": []any{text}}}}
 		},
-		searchArgs: func(q string) map[string]any { return map[string]any{"query": q} },
+		searchArgs: func(_, q string) map[string]any { return map[string]any{"query": q} },
 	},
 }
 
@@ -48,6 +48,9 @@ var benchProfiles = map[string]benchProfile{
 var benchWords = strings.Fields(`tea coffee apples bananas mangosteen hiking piano berlin tokyo nurse teacher
 	dog cat garden running swimming jazz novels chess sushi noodles cycling painting photography violin
 	yoga football tennis camping climbing baking`)
+
+// benchUser spreads the workload over users (memos profile): call i acts for user i mod users.
+func benchUser(i, users int) string { return fmt.Sprintf("bench-%d", i%users) }
 
 func benchText(i int) string {
 	w := benchWords
@@ -60,6 +63,7 @@ type benchReport struct {
 	Target      string        `json:"target"`
 	Profile     string        `json:"profile"`
 	Clients     int           `json:"clients"`
+	Users       int           `json:"users"`
 	Stores      int           `json:"stores"`
 	Searches    int           `json:"searches"`
 	StoreWall   time.Duration `json:"store_wall_ns"`
@@ -108,8 +112,8 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if !ok {
 		return fmt.Errorf("--profile %q: use memos or official-memory", cfg.BenchProfile)
 	}
-	if cfg.BenchStores < 1 || cfg.BenchSearches < 0 || cfg.BenchClients < 1 {
-		return errors.New("--stores and --clients must be at least 1, --searches at least 0")
+	if cfg.BenchStores < 1 || cfg.BenchSearches < 0 || cfg.BenchClients < 1 || cfg.BenchUsers < 1 {
+		return errors.New("--stores, --clients and --users must be at least 1, --searches at least 0")
 	}
 	t0 := time.Now()
 	conns, target, closeAll, err := benchConnect(ctx, cfg, stderr)
@@ -121,14 +125,14 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if cfg.BenchURL == "" {
 		startup = time.Since(t0)
 	}
-	rep := benchReport{Startup: startup, Target: target, Profile: cfg.BenchProfile, Clients: cfg.BenchClients, Stores: cfg.BenchStores, Searches: cfg.BenchSearches}
+	rep := benchReport{Startup: startup, Target: target, Profile: cfg.BenchProfile, Clients: cfg.BenchClients, Users: cfg.BenchUsers, Stores: cfg.BenchStores, Searches: cfg.BenchSearches}
 
 	storeLat := make([]time.Duration, cfg.BenchStores)
 	var errs atomic.Int64
 	start := time.Now()
 	benchParallel(conns, cfg.BenchStores, func(c *client.Client, i int) {
 		t0 := time.Now()
-		if err := benchCall(ctx, c, profile.storeTool, profile.storeArgs(i, benchText(i))); err != nil {
+		if err := benchCall(ctx, c, profile.storeTool, profile.storeArgs(benchUser(i, cfg.BenchUsers), i, benchText(i))); err != nil {
 			errs.Add(1)
 			fmt.Fprintf(stderr, "store %d: %v\n", i, err)
 		}
@@ -146,7 +150,7 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	start = time.Now()
 	benchParallel(conns, cfg.BenchSearches, func(c *client.Client, i int) {
 		t0 := time.Now()
-		if err := benchCall(ctx, c, profile.searchTool, profile.searchArgs(benchWords[i%len(benchWords)])); err != nil {
+		if err := benchCall(ctx, c, profile.searchTool, profile.searchArgs(benchUser(i, cfg.BenchUsers), benchWords[i%len(benchWords)])); err != nil {
 			errs.Add(1)
 			fmt.Fprintf(stderr, "search %d: %v\n", i, err)
 		}
@@ -173,7 +177,7 @@ func runBench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 
 func printBench(w io.Writer, r benchReport) {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
-	fmt.Fprintf(w, "target   %s (profile %s, %d client(s))\n", r.Target, r.Profile, r.Clients)
+	fmt.Fprintf(w, "target   %s (profile %s, %d client(s), %d user(s))\n", r.Target, r.Profile, r.Clients, r.Users)
 	if r.Startup > 0 {
 		fmt.Fprintf(w, "startup  %s to answer initialize\n", ms(r.Startup))
 	}

@@ -62,9 +62,9 @@ type config struct {
 	ExportOut, ImportIn string
 
 	// bench only
-	BenchServer, BenchURL, BenchAPIKey, BenchProfile string
-	BenchStores, BenchSearches, BenchClients         int
-	BenchJSON                                        bool
+	BenchServer, BenchURL, BenchAPIKey, BenchProfile     string
+	BenchStores, BenchSearches, BenchClients, BenchUsers int
+	BenchJSON                                            bool
 
 	// eval only
 	EvalDataset  string
@@ -192,7 +192,7 @@ func parseConfig(command string, args []string, getenv func(string) string, usag
 	case "import":
 		fs.string(&cfg.ImportIn, "in", "MEMOS_IMPORT_IN", "export file to read (- is standard input)")
 	case "bench":
-		cfg.BenchProfile, cfg.BenchStores, cfg.BenchSearches, cfg.BenchClients = "memos", 1000, 100, 1
+		cfg.BenchProfile, cfg.BenchStores, cfg.BenchSearches, cfg.BenchClients, cfg.BenchUsers = "memos", 1000, 100, 1, 1
 		fs.string(&cfg.BenchServer, "server", "MEMOS_BENCH_SERVER", "MCP server command to start over stdio (default: this binary on a fresh data directory)")
 		fs.string(&cfg.BenchURL, "url", "MEMOS_BENCH_URL", "drive a running server over streamable HTTP instead, e.g. http://127.0.0.1:8001/mcp")
 		fs.string(&cfg.BenchAPIKey, "api-key", "MEMOS_BENCH_API_KEY", "API key for --url")
@@ -200,6 +200,7 @@ func parseConfig(command string, args []string, getenv func(string) string, usag
 		fs.int(&cfg.BenchStores, "stores", "MEMOS_BENCH_STORES", "how many memories to store, one call each")
 		fs.int(&cfg.BenchSearches, "searches", "MEMOS_BENCH_SEARCHES", "how many searches to run afterwards")
 		fs.int(&cfg.BenchClients, "clients", "MEMOS_BENCH_CLIENTS", "concurrent clients (with --url)")
+		fs.int(&cfg.BenchUsers, "users", "MEMOS_BENCH_USERS", "users the memories are spread over (memos profile)")
 		fs.bool(&cfg.BenchJSON, "json", "MEMOS_BENCH_JSON", "print the report as JSON")
 	}
 	if command == "eval" {
