@@ -62,7 +62,12 @@ func NewServer(core Core, opts Options) *server.MCPServer {
 		server.WithToolCapabilities(false),
 		server.WithInstructions(prompts.Instructions()),
 		server.WithRecovery(),
-		server.WithLogger(slog.New(zerolog.NewSlogHandler(opts.Log))),
+	}
+	// mcp-go's request log writes two info lines per call; on a pipe that is two more writes (and
+	// two wake-ups of the client reading our stderr) for every store. It is kept for --log-level
+	// debug, next to our own per-call debug line.
+	if opts.Log.GetLevel() <= zerolog.DebugLevel {
+		serverOpts = append(serverOpts, server.WithLogger(slog.New(zerolog.NewSlogHandler(opts.Log))))
 	}
 	if opts.ValidateOutput {
 		serverOpts = append(serverOpts, server.WithOutputSchemaValidation())

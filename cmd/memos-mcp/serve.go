@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -144,17 +143,6 @@ func healthCheck(cfg config, store backend, core *memstore.Core) func(context.Co
 		}
 		return h
 	}
-}
-
-func serveStdio(ctx context.Context, s *server.MCPServer, stdin io.Reader, stdout io.Writer, logger zerolog.Logger) error {
-	stdio := server.NewStdioServer(s)
-	stdio.SetErrorLogger(log.New(logger, "", 0))
-	err := stdio.Listen(ctx, stdin, stdout)
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
-		logger.Info().Msg("memos-mcp stopped")
-		return nil
-	}
-	return fmt.Errorf("stdio transport: %w", err)
 }
 
 func serveHTTP(ctx context.Context, cfg config, s *server.MCPServer, api httpapi.Config, logger zerolog.Logger) error {
