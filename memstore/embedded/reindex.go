@@ -31,6 +31,11 @@ func Reindex(ctx context.Context, dir string, target memstore.EmbedderIdentity, 
 		return 0, err
 	}
 	defer db.Close()
+	// Writes still in the write-ahead log go into the file first, or they would be reindexed never
+	// and replayed, with their old vectors, after it.
+	if _, err := replayWAL(db, dir); err != nil {
+		return 0, err
+	}
 
 	var pos []byte
 	total := 0

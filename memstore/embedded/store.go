@@ -1,5 +1,5 @@
-// Package embedded is the zero-setup storage backend: one bbolt file on local disk plus an
-// in-memory vector and listing index rebuilt when the file is opened.
+// Package embedded is the zero-setup storage backend: a bbolt file and its write-ahead log on
+// local disk, plus an in-memory vector and listing index rebuilt when the file is opened.
 package embedded
 
 import (
@@ -36,13 +36,25 @@ var (
 type Options struct {
 	// LockTimeout is how long Open waits for another process to release the file (default 2 s).
 	LockTimeout time.Duration
+	// CheckpointBytes is how much write-ahead log makes a checkpoint into the bbolt file (default
+	// 4 MiB). Negative: no log; every write is its own bbolt transaction.
+	CheckpointBytes int
 }
 
-// Store is the embedded memstore.Store. Writes are serialised and fsynced before they return;
-// reads run concurrently with each other and with writes.
+// Store is the embedded memstore.Store. Writes are serialised and on disk before they return (in
+// the write-ahead log, see wal.go); reads run concurrently with each other and with writes.
 type Store struct {
 	db   *bolt.DB
 	path string
+
+	// wal holds acknowledged writes not yet checkpointed into db (nil: writes go straight to db).
+	wal             *wal
+	checkpointBytes int64
+	checkpointErr   error // the last failed checkpoint's error, retried at the next write
+	closed          bool  // guarded by writeMu
+	// mem holds the records in the log by id (nil: deleted); reads look here before db. Written
+	// with writeMu and mu held, read with either.
+	mem map[[16]byte][]byte
 
 	writeMu sync.Mutex   // one writer at a time, so the index applies writes in commit order
 	mu      sync.RWMutex // guards identity and idx
@@ -92,7 +104,11 @@ func Open(dir string, identity memstore.EmbedderIdentity, opts Options) (*Store,
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, path: path, identity: identity}
+	s := &Store{db: db, path: path, identity: identity, mem: map[[16]byte][]byte{}}
+	if _, err := replayWAL(db, dir); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.bootstrap(); err != nil {
 		db.Close()
 		return nil, err
@@ -101,6 +117,16 @@ func Open(dir string, identity memstore.EmbedderIdentity, opts Options) (*Store,
 	if err := s.rebuild(); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if opts.CheckpointBytes >= 0 {
+		s.checkpointBytes = int64(opts.CheckpointBytes)
+		if s.checkpointBytes == 0 {
+			s.checkpointBytes = defaultCheckpointBytes
+		}
+		if s.wal, err = openWAL(dir); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -208,8 +234,52 @@ func (s *Store) Count() int {
 	return s.idx.len()
 }
 
-// Close implements memstore.Store.
-func (s *Store) Close() error { return s.db.Close() }
+// Close implements memstore.Store: it checkpoints the log into the file and closes both.
+func (s *Store) Close() error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	var errs []error
+	if s.wal != nil {
+		errs = append(errs, s.checkpoint(), s.wal.close())
+	}
+	return errors.Join(append(errs, s.db.Close())...)
+}
+
+// checkpoint moves the records in the log into the bbolt file in one transaction and empties the
+// log. The caller holds writeMu.
+func (s *Store) checkpoint() error {
+	if s.wal == nil || s.wal.end == 0 {
+		return nil
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMemories)
+		for k, v := range s.mem {
+			var err error
+			if v == nil {
+				err = b.Delete(k[:])
+			} else {
+				err = b.Put(k[:], v)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		// Only now may reads stop finding these records in mem: the file has them.
+		s.withIndex(func() { clear(s.mem) })
+		err = s.wal.prepare()
+	}
+	if s.checkpointErr = err; err != nil {
+		return fmt.Errorf("checkpoint the write-ahead log into %s: %w", s.path, err)
+	}
+	return nil
+}
 
 // Put implements memstore.Store.
 func (s *Store) Put(ctx context.Context, memories []memstore.Memory) error {
@@ -326,6 +396,10 @@ func (s *Store) commitGroup(group []*pendingPut) {
 	if len(ok) == 0 {
 		return
 	}
+	if s.wal != nil && identity.Dim != 0 {
+		s.commitToLog(ok)
+		return
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if identity.Dim == 0 {
 			if err := writeIdentity(tx.Bucket(bucketMeta), memstore.EmbedderIdentity{Name: identity.Name, Dim: dim}); err != nil {
@@ -363,6 +437,44 @@ func (s *Store) commitGroup(group []*pendingPut) {
 	}
 }
 
+// commitToLog writes the group as one frame of the write-ahead log (one fdatasync), then to mem
+// and the index, and checkpoints when the log has grown enough. The caller holds writeMu.
+func (s *Store) commitToLog(group []*pendingPut) {
+	var entries []walEntry
+	for _, p := range group {
+		for _, r := range p.batch {
+			entries = append(entries, walEntry{id: r.id, record: r.record})
+		}
+	}
+	if err := s.wal.append(walPut, entries); err != nil {
+		for _, p := range group {
+			p.result <- fmt.Errorf("put %d memories: %w", len(p.batch), err)
+		}
+		return
+	}
+	s.withIndex(func() {
+		for _, p := range group {
+			for _, r := range p.batch {
+				s.mem[r.id] = r.record
+				s.idx.put(r.id, r.h, r.vec)
+			}
+		}
+	})
+	for _, p := range group {
+		p.result <- nil
+	}
+	s.maybeCheckpoint()
+}
+
+// maybeCheckpoint checkpoints once the log holds checkpointBytes, or to retry a failed checkpoint.
+// A failure leaves everything in the log, where it is safe; it is retried at the next write and
+// reported by Close. The caller holds writeMu.
+func (s *Store) maybeCheckpoint() {
+	if s.wal.end >= s.checkpointBytes || s.checkpointErr != nil {
+		_ = s.checkpoint()
+	}
+}
+
 // withIndex runs fn with the index locked for writing; the lock is released even if fn panics,
 // so one failed call cannot hang every later one.
 func (s *Store) withIndex(fn func()) {
@@ -396,11 +508,24 @@ func (s *Store) load(ctx context.Context, keys [][16]byte) ([]memstore.Memory, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// Records still in the log are taken from mem (a nil there: deleted), the others from the
+	// file. mem is read first: a checkpoint empties it only after the file has the records, so a
+	// record that leaves mem after this look is in the file the transaction below sees.
+	raw := make([][]byte, len(keys))
+	fromFile := make([]bool, len(keys))
+	s.readIndex(func() {
+		for i, k := range keys {
+			v, logged := s.mem[k]
+			raw[i], fromFile[i] = v, !logged
+		}
+	})
 	out := make([]memstore.Memory, 0, len(keys))
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketMemories)
-		for _, k := range keys {
-			v := b.Get(k[:])
+	decodeAll := func(b *bolt.Bucket) error {
+		for i, k := range keys {
+			v := raw[i]
+			if fromFile[i] {
+				v = b.Get(k[:])
+			}
 			if v == nil {
 				continue
 			}
@@ -411,7 +536,9 @@ func (s *Store) load(ctx context.Context, keys [][16]byte) ([]memstore.Memory, e
 			out = append(out, m)
 		}
 		return nil
-	})
+	}
+	// A transaction even when every record is in mem: it is also how a closed store says so.
+	err := s.db.View(func(tx *bolt.Tx) error { return decodeAll(tx.Bucket(bucketMemories)) })
 	if err != nil {
 		return nil, fmt.Errorf("read memories: %w", err)
 	}
@@ -550,6 +677,9 @@ func (s *Store) deleteKeys(ctx context.Context, keys [][16]byte) ([]string, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if s.wal != nil {
+		return s.deleteToLog(keys)
+	}
 	var deleted [][16]byte
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketMemories)
@@ -573,11 +703,58 @@ func (s *Store) deleteKeys(ctx context.Context, keys [][16]byte) ([]string, erro
 			s.idx.remove(k)
 		}
 	})
-	ids := make([]string, len(deleted))
-	for i, k := range deleted {
+	return idStrings(deleted), nil
+}
+
+// deleteToLog removes records by writing their deletion to the write-ahead log. The caller holds
+// writeMu, so mem cannot change meanwhile.
+func (s *Store) deleteToLog(keys [][16]byte) ([]string, error) {
+	var deleted []walEntry
+	seen := make(map[[16]byte]bool, len(keys))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMemories)
+		for _, k := range keys {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			v, logged := s.mem[k]
+			if !logged {
+				v = b.Get(k[:])
+			}
+			if v != nil {
+				deleted = append(deleted, walEntry{id: k})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("delete: %w", err)
+	}
+	if len(deleted) == 0 {
+		return []string{}, nil
+	}
+	if err := s.wal.append(walDelete, deleted); err != nil {
+		return nil, fmt.Errorf("delete: %w", err)
+	}
+	keys = keys[:0]
+	s.withIndex(func() {
+		for _, e := range deleted {
+			s.mem[e.id] = nil
+			s.idx.remove(e.id)
+			keys = append(keys, e.id)
+		}
+	})
+	s.maybeCheckpoint()
+	return idStrings(keys), nil
+}
+
+func idStrings(keys [][16]byte) []string {
+	ids := make([]string, len(keys))
+	for i, k := range keys {
 		ids[i] = uuid.UUID(k).String()
 	}
-	return ids, nil
+	return ids
 }
 
 var _ memstore.Scanner = (*Store)(nil)
@@ -595,8 +772,15 @@ func (s *Store) Scan(ctx context.Context, after string, limit int) ([]memstore.M
 		}
 		start = k[:]
 	}
+	// Scan walks the file in id order, so what the log holds goes there first.
+	s.writeMu.Lock()
+	err := s.checkpoint()
+	s.writeMu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("scan memories: %w", err)
+	}
 	var out []memstore.Memory
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketMemories).Cursor()
 		k, v := c.First()
 		if start != nil {
@@ -636,7 +820,10 @@ func (s *Store) ensureLex(scope memstore.Scope, f memstore.Filter) error {
 		err = s.db.View(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketMemories)
 			text := func(e *entry) (string, error) {
-				v := b.Get(e.id[:])
+				v, logged := s.mem[e.id] // the index's write lock is held, so mem is stable
+				if !logged {
+					v = b.Get(e.id[:])
+				}
 				if v == nil {
 					return "", fmt.Errorf("record %x is in the index but not in the file", e.id)
 				}

@@ -1,0 +1,235 @@
+package embedded
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The write-ahead log makes a memory durable with one small append and one fdatasync, where a
+// bbolt commit costs two fdatasyncs and several scattered page writes (0.36 ms against 0.1 ms on
+// the 2-core test machine). Acknowledged writes live in the log and in memory (Store.mem) until a
+// checkpoint moves them into the bbolt file in one transaction and empties the log; Open (and
+// Reindex) first replays whatever the log holds into the file. A frame the process or the machine
+// did not finish writing fails its checksum and ends the replay: its write was never acknowledged.
+//
+// Frame: payload length (uint32), CRC-32C of the payload (uint32), payload. Payload: an op byte, a
+// count (uint32), then per memory its 16-byte id and, for walPut, the record's length (uint32) and
+// bytes. A zero length marks the end (the file is preallocated with zeros).
+
+// WALFileName is the write-ahead log inside the data directory.
+const WALFileName = "memos.wal"
+
+const (
+	walPut    byte = 1
+	walDelete byte = 2
+
+	walFrameHeader = 8
+	// walPrealloc is the log's preallocated size: appending inside it does not change the file's
+	// size, so fdatasync has no metadata to write.
+	walPrealloc = 16 << 20
+	// defaultCheckpointBytes is how much log triggers a checkpoint into the bbolt file.
+	defaultCheckpointBytes = 4 << 20
+)
+
+var walCRC = crc32.MakeTable(crc32.Castagnoli)
+
+// walEntry is one memory written (record != nil) or deleted (record == nil).
+type walEntry struct {
+	id     [16]byte
+	record []byte
+}
+
+// wal is the open log. Its methods are called with Store.writeMu held.
+type wal struct {
+	f    *os.File
+	path string
+	end  int64 // where the next frame goes
+	buf  []byte
+}
+
+// encodeFrame appends one frame holding entries (all puts or all deletes) to dst.
+func encodeFrame(dst []byte, op byte, entries []walEntry) []byte {
+	start := len(dst)
+	dst = append(dst, make([]byte, walFrameHeader)...)
+	dst = append(dst, op)
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(entries)))
+	for _, e := range entries {
+		dst = append(dst, e.id[:]...)
+		if op == walPut {
+			dst = binary.LittleEndian.AppendUint32(dst, uint32(len(e.record)))
+			dst = append(dst, e.record...)
+		}
+	}
+	payload := dst[start+walFrameHeader:]
+	binary.LittleEndian.PutUint32(dst[start:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(dst[start+4:], crc32.Checksum(payload, walCRC))
+	return dst
+}
+
+// decodeFrames calls apply for each whole, intact frame in data, in order, and returns how many
+// bytes they span. It stops at the first zero length, torn frame or checksum mismatch.
+func decodeFrames(data []byte, apply func(op byte, entries []walEntry) error) (int, error) {
+	pos := 0
+	for len(data)-pos >= walFrameHeader {
+		n := int(binary.LittleEndian.Uint32(data[pos:]))
+		sum := binary.LittleEndian.Uint32(data[pos+4:])
+		if n == 0 || n > len(data)-pos-walFrameHeader {
+			break
+		}
+		payload := data[pos+walFrameHeader : pos+walFrameHeader+n]
+		if crc32.Checksum(payload, walCRC) != sum {
+			break
+		}
+		op, entries, ok := parsePayload(payload)
+		if !ok {
+			break
+		}
+		if err := apply(op, entries); err != nil {
+			return pos, err
+		}
+		pos += walFrameHeader + n
+	}
+	return pos, nil
+}
+
+func parsePayload(p []byte) (byte, []walEntry, bool) {
+	if len(p) < 5 || (p[0] != walPut && p[0] != walDelete) {
+		return 0, nil, false
+	}
+	op, count := p[0], binary.LittleEndian.Uint32(p[1:])
+	p = p[5:]
+	if uint64(count) > uint64(len(p)/16) {
+		return 0, nil, false
+	}
+	entries := make([]walEntry, 0, count)
+	for range count {
+		if len(p) < 16 {
+			return 0, nil, false
+		}
+		e := walEntry{id: [16]byte(p[:16])}
+		p = p[16:]
+		if op == walPut {
+			if len(p) < 4 {
+				return 0, nil, false
+			}
+			n := binary.LittleEndian.Uint32(p)
+			if uint64(n) > uint64(len(p)-4) {
+				return 0, nil, false
+			}
+			e.record, p = p[4:4+n], p[4+n:]
+		}
+		entries = append(entries, e)
+	}
+	return op, entries, len(p) == 0
+}
+
+// replayWAL applies the log in dir to db in one transaction and empties the log. It returns how
+// many frames it applied.
+func replayWAL(db *bolt.DB, dir string) (int, error) {
+	path := filepath.Join(dir, WALFileName)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read the write-ahead log %s: %w", path, err)
+	}
+	frames := 0
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketMemories)
+		if err != nil {
+			return err
+		}
+		_, err = decodeFrames(data, func(op byte, entries []walEntry) error {
+			frames++
+			for _, e := range entries {
+				if op == walDelete {
+					err = b.Delete(e.id[:])
+				} else {
+					err = b.Put(e.id[:], e.record)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("replay the write-ahead log %s: %w", path, err)
+	}
+	if frames > 0 || len(data) > 0 {
+		if err := truncateSynced(path); err != nil {
+			return frames, err
+		}
+	}
+	return frames, nil
+}
+
+// truncateSynced empties the file at path durably.
+func truncateSynced(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("empty the write-ahead log: %w", err)
+	}
+	defer f.Close()
+	if err := f.Truncate(0); err != nil {
+		return fmt.Errorf("empty the write-ahead log: %w", err)
+	}
+	return f.Sync()
+}
+
+// openWAL opens the (empty, just replayed) log in dir for appending.
+func openWAL(dir string) (*wal, error) {
+	path := filepath.Join(dir, WALFileName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open the write-ahead log: %w", err)
+	}
+	w := &wal{f: f, path: path}
+	if err := w.prepare(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// prepare empties the log and preallocates it, durably.
+func (w *wal) prepare() error {
+	if err := w.f.Truncate(0); err != nil {
+		return fmt.Errorf("empty the write-ahead log %s: %w", w.path, err)
+	}
+	preallocate(w.f, walPrealloc) // best effort: without it appends still work, a little slower
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("sync the write-ahead log %s: %w", w.path, err)
+	}
+	w.end = 0
+	return nil
+}
+
+// append writes one frame and waits until it is on disk.
+func (w *wal) append(op byte, entries []walEntry) error {
+	w.buf = encodeFrame(w.buf[:0], op, entries)
+	if _, err := w.f.WriteAt(w.buf, w.end); err != nil {
+		return fmt.Errorf("write the write-ahead log %s: %w", w.path, err)
+	}
+	if err := datasync(w.f); err != nil {
+		// The frame's fate is unknown; the next frame must not follow it, or a replay could apply
+		// it after a gap. Write the next one over it (its header is what replay checks first).
+		return fmt.Errorf("sync the write-ahead log %s: %w", w.path, err)
+	}
+	w.end += int64(len(w.buf))
+	if cap(w.buf) > 1<<20 {
+		w.buf = nil // do not keep a large batch's buffer
+	}
+	return nil
+}
+
+func (w *wal) close() error { return w.f.Close() }
