@@ -383,8 +383,13 @@ func (x *index) vectorTop(parts []*part, f memstore.Filter, q []float32, limit i
 		scores = slices.Grow(scores[:0], n)[:n]
 		clear(scores)
 		scoreColumns(scores, p, q, nz)
+		all := p.matchesAll(f)
 		for row, e := range p.rows {
-			if !matches(e, f) {
+			// The score is cheaper to check than the filter: most rows cannot enter a full heap.
+			if len(h) == limit && limit > 0 && float64(scores[row]) < h[0].score {
+				continue
+			}
+			if !all && !matches(e, f) {
 				continue
 			}
 			s := scored{e: e, score: float64(scores[row]), relevance: float64(scores[row])}

@@ -273,7 +273,7 @@ func (s *Store) checkpoint() error {
 	if err == nil {
 		// Only now may reads stop finding these records in mem: the file has them.
 		s.withIndex(func() { clear(s.mem) })
-		err = s.wal.prepare()
+		err = s.wal.reset()
 	}
 	if s.checkpointErr = err; err != nil {
 		return fmt.Errorf("checkpoint the write-ahead log into %s: %w", s.path, err)

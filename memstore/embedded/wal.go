@@ -20,7 +20,13 @@ import (
 //
 // Frame: payload length (uint32), CRC-32C of the payload (uint32), payload. Payload: an op byte, a
 // count (uint32), then per memory its 16-byte id and, for walPut, the record's length (uint32) and
-// bytes. A zero length marks the end (the file is preallocated with zeros).
+// bytes. A zero length marks the end.
+//
+// The file is written with zeros once and never truncated: a checkpoint overwrites the frames it
+// moved with zeros. Appending into blocks that already hold data changes no file metadata, so the
+// fdatasync after each frame writes the frame alone (preallocating with fallocate instead leaves
+// "unwritten" blocks whose first write costs a journal commit: 170 µs against 130 µs per sync).
+// At any time the file is the current frames, at most one frame a crash cut short, and zeros.
 
 // WALFileName is the write-ahead log inside the data directory.
 const WALFileName = "memos.wal"
@@ -30,9 +36,9 @@ const (
 	walDelete byte = 2
 
 	walFrameHeader = 8
-	// walPrealloc is the log's preallocated size: appending inside it does not change the file's
-	// size, so fdatasync has no metadata to write.
-	walPrealloc = 16 << 20
+	// walPrealloc is the size the log is zero-filled to when it is created: a checkpoint's worth
+	// and room for the batch that crosses the threshold.
+	walPrealloc = defaultCheckpointBytes + 1<<20
 	// defaultCheckpointBytes is how much log triggers a checkpoint into the bbolt file.
 	defaultCheckpointBytes = 4 << 20
 )
@@ -50,6 +56,7 @@ type wal struct {
 	f    *os.File
 	path string
 	end  int64 // where the next frame goes
+	high int64 // the end of the bytes written since the last reset, failed frames included
 	buf  []byte
 }
 
@@ -165,25 +172,35 @@ func replayWAL(db *bolt.DB, dir string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("replay the write-ahead log %s: %w", path, err)
 	}
-	if frames > 0 || len(data) > 0 {
-		if err := truncateSynced(path); err != nil {
-			return frames, err
-		}
+	// Zero everything up to the last byte written, torn frame included: the applied frames must
+	// not be applied again after later writes, nor a torn frame's bytes be read as part of them.
+	used := len(data)
+	for used > 0 && data[used-1] == 0 {
+		used--
+	}
+	if used == 0 {
+		return frames, nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0o600)
+	if err != nil {
+		return frames, fmt.Errorf("empty the write-ahead log %s: %w", path, err)
+	}
+	defer f.Close()
+	if err := zeroPrefix(f, int64(used)); err != nil {
+		return frames, fmt.Errorf("empty the write-ahead log %s: %w", path, err)
 	}
 	return frames, nil
 }
 
-// truncateSynced empties the file at path durably.
-func truncateSynced(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0o600)
-	if err != nil {
-		return fmt.Errorf("empty the write-ahead log: %w", err)
+// zeroPrefix overwrites the first n bytes of f with zeros and syncs them.
+func zeroPrefix(f *os.File, n int64) error {
+	zeros := make([]byte, min(n, 1<<20))
+	for off := int64(0); off < n; off += int64(len(zeros)) {
+		if _, err := f.WriteAt(zeros[:min(int64(len(zeros)), n-off)], off); err != nil {
+			return err
+		}
 	}
-	defer f.Close()
-	if err := f.Truncate(0); err != nil {
-		return fmt.Errorf("empty the write-ahead log: %w", err)
-	}
-	return f.Sync()
+	return datasync(f)
 }
 
 // openWAL opens the (empty, just replayed) log in dir for appending.
@@ -194,35 +211,47 @@ func openWAL(dir string) (*wal, error) {
 		return nil, fmt.Errorf("open the write-ahead log: %w", err)
 	}
 	w := &wal{f: f, path: path}
-	if err := w.prepare(); err != nil {
+	info, err := f.Stat()
+	if err == nil && info.Size() < walPrealloc {
+		err = zeroFill(f, info.Size(), walPrealloc)
+	}
+	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, fmt.Errorf("prepare the write-ahead log %s: %w", path, err)
 	}
 	return w, nil
 }
 
-// prepare empties the log and preallocates it, durably.
-func (w *wal) prepare() error {
-	if err := w.f.Truncate(0); err != nil {
+// zeroFill writes zeros to f from from to to, and syncs f with its new size.
+func zeroFill(f *os.File, from, to int64) error {
+	zeros := make([]byte, 1<<20)
+	for off := from; off < to; off += int64(len(zeros)) {
+		if _, err := f.WriteAt(zeros[:min(int64(len(zeros)), to-off)], off); err != nil {
+			return err
+		}
+	}
+	return f.Sync()
+}
+
+// reset empties the log after a checkpoint: the frames are overwritten with zeros, durably,
+// before any new frame is written over them.
+func (w *wal) reset() error {
+	if err := zeroPrefix(w.f, w.high); err != nil {
 		return fmt.Errorf("empty the write-ahead log %s: %w", w.path, err)
 	}
-	preallocate(w.f, walPrealloc) // best effort: without it appends still work, a little slower
-	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("sync the write-ahead log %s: %w", w.path, err)
-	}
-	w.end = 0
+	w.end, w.high = 0, 0
 	return nil
 }
 
 // append writes one frame and waits until it is on disk.
 func (w *wal) append(op byte, entries []walEntry) error {
 	w.buf = encodeFrame(w.buf[:0], op, entries)
+	w.high = max(w.high, w.end+int64(len(w.buf)))
 	if _, err := w.f.WriteAt(w.buf, w.end); err != nil {
 		return fmt.Errorf("write the write-ahead log %s: %w", w.path, err)
 	}
 	if err := datasync(w.f); err != nil {
-		// The frame's fate is unknown; the next frame must not follow it, or a replay could apply
-		// it after a gap. Write the next one over it (its header is what replay checks first).
+		// The frame's fate is unknown: the next frame is written over it, and reset zeroes it.
 		return fmt.Errorf("sync the write-ahead log %s: %w", w.path, err)
 	}
 	w.end += int64(len(w.buf))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -282,4 +283,58 @@ func FuzzDecodeFrames(f *testing.F) {
 			t.Fatalf("re-encoding the %d decoded frames gives % x, want % x", len(puts), again, data[:n])
 		}
 	})
+}
+
+// TestCheckpointLeavesNoOldFrames: frames written after a checkpoint must not run on into the
+// frames the checkpoint moved (same-sized frames line up with them exactly): an update written
+// after the checkpoint would be undone by its older version.
+func TestCheckpointLeavesNoOldFrames(t *testing.T) {
+	ctx := context.Background()
+	put := func(s *embedded.Store, m memstore.Memory) {
+		if err := s.Put(ctx, []memstore.Memory{m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The size of one frame, to set the checkpoint at the eighth.
+	probe := mustOpen(t, t.TempDir(), embedded.Options{})
+	put(probe, memory(t, "u", t0))
+	before := embedded.LogBytes(probe)
+	put(probe, memory(t, "u", t0))
+	frame := embedded.LogBytes(probe) - before
+	if before == 0 || frame == 0 {
+		t.Fatalf("log sizes %d, %d: the writes did not go through the log", before, frame)
+	}
+
+	dir := t.TempDir()
+	s, err := embedded.Open(dir, identity, embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(s, memory(t, "u", t0)) // the first write of a store fixes its dimension, in the file
+	embedded.Crash(s)
+	s, err = embedded.Open(dir, identity, embedded.Options{CheckpointBytes: int(8*frame) - 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a []memstore.Memory
+	for i := range 8 {
+		a = append(a, memory(t, "u", t0.Add(time.Duration(i)*time.Second)))
+		put(s, a[i])
+	}
+	if got := embedded.LogBytes(s); got != 0 {
+		t.Fatalf("log holds %d bytes after the eighth write, want 0 (checkpointed)", got)
+	}
+	updated := a[2]
+	updated.Content = strings.ToUpper(updated.Content) // same size, so the same frame size
+	put(s, updated)
+	put(s, memory(t, "u", t0.Add(time.Hour)))
+	embedded.Crash(s)
+	s = mustOpen(t, dir, embedded.Options{})
+	got, err := s.Get(ctx, []string{updated.ID})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("get the updated memory: %v %v", got, err)
+	}
+	if got[0].Content != updated.Content || s.Count() != 10 {
+		t.Fatalf("after the crash: content %q, %d memories; want %q and 10", got[0].Content, s.Count(), updated.Content)
+	}
 }
