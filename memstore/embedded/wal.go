@@ -194,13 +194,21 @@ func replayWAL(db *bolt.DB, dir string) (int, error) {
 
 // zeroPrefix overwrites the first n bytes of f with zeros and syncs them.
 func zeroPrefix(f *os.File, n int64) error {
-	zeros := make([]byte, min(n, 1<<20))
-	for off := int64(0); off < n; off += int64(len(zeros)) {
-		if _, err := f.WriteAt(zeros[:min(int64(len(zeros)), n-off)], off); err != nil {
+	if err := writeZeros(f, 0, n); err != nil {
+		return err
+	}
+	return datasync(f)
+}
+
+// writeZeros writes zeros to f from offset from up to to.
+func writeZeros(f *os.File, from, to int64) error {
+	zeros := make([]byte, min(max(to-from, 0), 1<<20))
+	for off := from; off < to; off += int64(len(zeros)) {
+		if _, err := f.WriteAt(zeros[:min(int64(len(zeros)), to-off)], off); err != nil {
 			return err
 		}
 	}
-	return datasync(f)
+	return nil
 }
 
 // openWAL opens the (empty, just replayed) log in dir for appending.
@@ -213,24 +221,15 @@ func openWAL(dir string) (*wal, error) {
 	w := &wal{f: f, path: path}
 	info, err := f.Stat()
 	if err == nil && info.Size() < walPrealloc {
-		err = zeroFill(f, info.Size(), walPrealloc)
+		if err = writeZeros(f, info.Size(), walPrealloc); err == nil {
+			err = f.Sync() // with the file's new size
+		}
 	}
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("prepare the write-ahead log %s: %w", path, err)
 	}
 	return w, nil
-}
-
-// zeroFill writes zeros to f from from to to, and syncs f with its new size.
-func zeroFill(f *os.File, from, to int64) error {
-	zeros := make([]byte, 1<<20)
-	for off := from; off < to; off += int64(len(zeros)) {
-		if _, err := f.WriteAt(zeros[:min(int64(len(zeros)), to-off)], off); err != nil {
-			return err
-		}
-	}
-	return f.Sync()
 }
 
 // reset empties the log after a checkpoint: the frames are overwritten with zeros, durably,
