@@ -21,9 +21,9 @@ import (
 //
 // mcp-go's StdioServer passes every message through three goroutines (a reader per line, the read
 // loop, a worker pool) and parses it five times; on two cores those hand-offs cost ~0.1 ms per call,
-// a fifth of storing a memory. Here the goroutine that reads a message also serves it: before
-// serving, it starts the next reader, so calls still run concurrently (a slow chat never holds up
-// the calls pipelined behind it) while a sequential client's call runs with no hand-off at all.
+// a fifth of storing a memory. Here the goroutine that reads a message also serves it, with no
+// hand-off, and a new reader takes over the input only when a call runs past handOffAfter, so a
+// slow chat still never holds up the calls pipelined behind it.
 type stdioTransport struct {
 	server  *server.MCPServer
 	log     zerolog.Logger

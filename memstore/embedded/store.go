@@ -375,7 +375,7 @@ type pendingPut struct {
 }
 
 // commit writes a Put durably, grouped with the Puts that arrive while another group is being
-// committed: a group is one transaction, so one fsync serves every writer in it (group commit).
+// committed: a group is one log frame (or one transaction), so one sync serves every writer in it.
 // One waiting Put leads each group; Puts keep their own all-or-nothing outcome and their order.
 func (s *Store) commit(p *pendingPut) error {
 	s.commitMu.Lock()
@@ -407,8 +407,9 @@ func (s *Store) commit(p *pendingPut) error {
 	return <-p.result
 }
 
-// commitGroup writes the group's memories in one transaction and then to the index, in the order
-// the Puts arrived, and tells each Put its outcome.
+// commitGroup writes the group's memories in one log frame (or, for the store's first vectors or
+// without a log, one transaction) and then to the index, in the order the Puts arrived, and tells
+// each Put its outcome.
 func (s *Store) commitGroup(group []*pendingPut) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
