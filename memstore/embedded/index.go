@@ -5,6 +5,7 @@ import (
 	"container/heap"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/memos-mcp/memos-mcp/memstore"
@@ -20,6 +21,8 @@ type index struct {
 	// loading is set while the store bulk-loads its records at open: entries are appended to their
 	// partition's order unsorted (records come in id order), and finishLoad sorts once.
 	loading bool
+	// scoreBufs recycles the per-row score arrays of searches, which run concurrently (*scoreBuf).
+	scoreBufs sync.Pool
 }
 
 type partKey struct {
@@ -318,13 +321,15 @@ func (x *index) search(scope memstore.Scope, f memstore.Filter, q []float32, tex
 	if text != "" {
 		depth = min(max(limit*3, 50), n)
 	}
-	byVector := x.vectorTop(parts, f, q, depth)
+	buf := x.scoreBuf()
+	defer x.scoreBufs.Put(buf)
+	byVector := x.vectorTop(buf, parts, f, q, depth)
 	if text == "" {
 		return byVector
 	}
 	// The best depth keyword matches, by a bounded heap: common words match thousands of entries.
 	h := make(topK, 0, depth+1)
-	for e, sc := range bm25(parts, f, terms(text)) {
+	bm25Each(buf, parts, f, terms(text), func(e *entry, sc float64) {
 		s := scored{e: e, score: sc}
 		if len(h) < depth {
 			heap.Push(&h, s)
@@ -332,7 +337,7 @@ func (x *index) search(scope memstore.Scope, f memstore.Filter, q []float32, tex
 			h[0] = s
 			heap.Fix(&h, 0)
 		}
-	}
+	})
 	byText := make([]scored, len(h))
 	for i := len(h) - 1; i >= 0; i-- {
 		byText[i] = heap.Pop(&h).(scored)
@@ -365,8 +370,16 @@ func (x *index) search(scope memstore.Scope, f memstore.Filter, q []float32, tex
 	return out
 }
 
+// scoreBuf takes a score buffer from the pool; the caller puts it back.
+func (x *index) scoreBuf() *scoreBuf {
+	if b, ok := x.scoreBufs.Get().(*scoreBuf); ok {
+		return b
+	}
+	return new(scoreBuf)
+}
+
 // vectorTop returns the limit entries of parts passing f with the highest cosine to q.
-func (x *index) vectorTop(parts []*part, f memstore.Filter, q []float32, limit int) []scored {
+func (x *index) vectorTop(buf *scoreBuf, parts []*part, f memstore.Filter, q []float32, limit int) []scored {
 	var nz []int
 	for i, v := range q {
 		if v != 0 {
@@ -374,7 +387,8 @@ func (x *index) vectorTop(parts []*part, f memstore.Filter, q []float32, limit i
 		}
 	}
 	h := make(topK, 0, limit+1)
-	var scores []float32
+	scores := buf.f32
+	defer func() { buf.f32 = scores[:0] }()
 	for _, p := range parts {
 		n := len(p.rows)
 		if n == 0 {

@@ -1292,3 +1292,15 @@ func withTags(e refEntry, tags ...string) refEntry { e.h.tags = tags; return e }
 func withStatus(e refEntry, s memstore.Status) refEntry { e.h.status = s; return e }
 
 func withCube(e refEntry, cube string) refEntry { e.h.cube = cube; return e }
+
+// bm25 collects bm25Each's scores by entry.
+func bm25(parts []*part, f memstore.Filter, query []term) map[*entry]float64 {
+	out := map[*entry]float64{}
+	bm25Each(new(scoreBuf), parts, f, query, func(e *entry, score float64) {
+		if _, dup := out[e]; dup {
+			panic(fmt.Sprintf("bm25Each yielded entry %x twice", e.id))
+		}
+		out[e] = score
+	})
+	return out
+}
