@@ -66,7 +66,7 @@ func NewServer(core Core, opts Options) *server.MCPServer {
 	// mcp-go's request log writes two info lines per call; on a pipe that is two more writes (and
 	// two wake-ups of the client reading our stderr) for every store. It is kept for --log-level
 	// debug, next to our own per-call debug line.
-	if opts.Log.GetLevel() <= zerolog.DebugLevel {
+	if opts.Log.Debug().Enabled() {
 		serverOpts = append(serverOpts, server.WithLogger(slog.New(zerolog.NewSlogHandler(opts.Log))))
 	}
 	if opts.ValidateOutput {

@@ -236,3 +236,26 @@ func TestStdioStopsWhenCancelledWhileReading(t *testing.T) {
 	}
 	p.done <- nil
 }
+
+// TestStdioRequestLogOnlyAtDebug: mcp-go's per-request log lines cost two writes per call, so they
+// are written at --log-level debug only. The line is written before the answer, so it reaches the
+// client's copy of stderr shortly after the answer does.
+func TestStdioRequestLogOnlyAtDebug(t *testing.T) {
+	for _, tc := range []struct {
+		level string
+		want  bool
+	}{{"info", false}, {"debug", true}} {
+		t.Run(tc.level, func(t *testing.T) {
+			c, stderr := startStdio(t, t.TempDir(), "MEMOS_LOG_LEVEL="+tc.level)
+			defer c.Close()
+			call(t, c, "get_memory", map[string]any{"user_id": "u"}, nil)
+			got := false
+			for deadline := time.Now().Add(time.Second); !got && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				got = strings.Contains(stderr.String(), "mcp.request")
+			}
+			if got != tc.want {
+				t.Fatalf("--log-level %s: request log written: %v, want %v\n%s", tc.level, got, tc.want, stderr)
+			}
+		})
+	}
+}
