@@ -338,3 +338,42 @@ func TestCheckpointLeavesNoOldFrames(t *testing.T) {
 		t.Fatalf("after the crash: content %q, %d memories; want %q and 10", got[0].Content, s.Count(), updated.Content)
 	}
 }
+
+// TestLogTakesABatchLargerThanItsFile: one Put bigger than the log's zero-filled size grows the
+// file, survives a crash, and the log goes back to work after it.
+func TestLogTakesABatchLargerThanItsFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := embedded.Open(dir, identity, embedded.Options{CheckpointBytes: 64 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := memory(t, "u", t0)
+	if err := s.Put(ctx, []memstore.Memory{first}); err != nil { // fixes the dimension, in the file
+		t.Fatal(err)
+	}
+	want := map[string]memstore.Memory{first.ID: first}
+	var batch []memstore.Memory
+	for i := range 70 {
+		m := memory(t, "u", t0.Add(time.Duration(i+1)*time.Second))
+		m.Content = fmt.Sprintf("%d %s", i, strings.Repeat("long memory ", 10_000)) // ~120 KB
+		batch = append(batch, m)
+		want[m.ID] = m
+	}
+	if err := s.Put(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if got := embedded.LogBytes(s); got < 8<<20 {
+		t.Fatalf("log holds %d bytes; the test needs a frame beyond the zero-filled 5 MiB", got)
+	}
+	embedded.Crash(s)
+	s = mustOpen(t, dir, embedded.Options{})
+	checkHolds(t, s, want, nil)
+	last := memory(t, "u", t0.Add(time.Hour))
+	if err := s.Put(ctx, []memstore.Memory{last}); err != nil {
+		t.Fatal(err)
+	}
+	want[last.ID] = last
+	embedded.Crash(s)
+	checkHolds(t, mustOpen(t, dir, embedded.Options{}), want, nil)
+}
