@@ -192,9 +192,21 @@ func replayWAL(db *bolt.DB, dir string) (int, error) {
 	return frames, nil
 }
 
-// zeroPrefix overwrites the first n bytes of f with zeros and syncs them.
+// zeroPrefix overwrites the first n bytes of f with zeros and syncs them. The first frame's
+// header goes first, synced on its own: until the rest is on disk, a power cut could keep any mix
+// of zeroed and old blocks, and a replay of old frames up to the first zeroed one could apply a
+// write without the deletion that followed it. With the first header zero, replay reads nothing.
 func zeroPrefix(f *os.File, n int64) error {
-	if err := writeZeros(f, 0, n); err != nil {
+	if n <= 0 {
+		return nil
+	}
+	if err := writeZeros(f, 0, min(n, walFrameHeader)); err != nil {
+		return err
+	}
+	if err := datasync(f); err != nil {
+		return err
+	}
+	if err := writeZeros(f, walFrameHeader, n); err != nil {
 		return err
 	}
 	return datasync(f)
