@@ -140,10 +140,14 @@ func bm25Each(buf *scoreBuf, parts []*part, f memstore.Filter, query []term, yie
 		}
 	}
 	scores, touched := buf.f64, buf.touched
-	defer func() { buf.f64, buf.touched = scores[:0], touched[:0] }()
+	defer func() {
+		clear(touched) // a pooled buffer must not keep removed entries alive
+		buf.f64, buf.touched = scores[:0], touched[:0]
+	}()
 	for _, p := range parts {
 		scores = slices.Grow(scores[:0], len(p.rows))[:len(p.rows)]
 		clear(scores)
+		clear(touched)
 		touched = touched[:0]
 		all := p.matchesAll(f)
 		for i, q := range query {

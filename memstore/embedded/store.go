@@ -299,13 +299,7 @@ func (s *Store) checkpoint() error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketMemories)
 		for k, v := range s.mem {
-			var err error
-			if v == nil {
-				err = b.Delete(k[:])
-			} else {
-				err = b.Put(k[:], v)
-			}
-			if err != nil {
+			if err := applyRecord(b, k, v); err != nil {
 				return err
 			}
 		}

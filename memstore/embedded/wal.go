@@ -136,6 +136,15 @@ func parsePayload(p []byte) (byte, []walEntry, bool) {
 	return op, entries, len(p) == 0
 }
 
+// applyRecord writes record under id in b, or deletes id when record is nil (a deletion in the
+// log, and in Store.mem).
+func applyRecord(b *bolt.Bucket, id [16]byte, record []byte) error {
+	if record == nil {
+		return b.Delete(id[:])
+	}
+	return b.Put(id[:], record)
+}
+
 // replayWAL applies the log in dir to db in one transaction and empties the log. It returns how
 // many frames it applied.
 func replayWAL(db *bolt.DB, dir string) (int, error) {
@@ -153,15 +162,10 @@ func replayWAL(db *bolt.DB, dir string) (int, error) {
 		if err != nil {
 			return err
 		}
-		_, err = decodeFrames(data, func(op byte, entries []walEntry) error {
+		_, err = decodeFrames(data, func(_ byte, entries []walEntry) error {
 			frames++
 			for _, e := range entries {
-				if op == walDelete {
-					err = b.Delete(e.id[:])
-				} else {
-					err = b.Put(e.id[:], e.record)
-				}
-				if err != nil {
+				if err := applyRecord(b, e.id, e.record); err != nil {
 					return err
 				}
 			}
